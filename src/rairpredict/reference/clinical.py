@@ -1,0 +1,86 @@
+"""Clinical constants with their citations (the one source of truth).
+
+Guideline thresholds that papers state with different boundary conventions are
+given as (value, inequality) pairs so that callers can change either.
+
+Examples
+--------
+>>> from rairpredict.reference import clinical
+>>> clinical.MCI_TO_GBQ * 600
+22.2
+"""
+from __future__ import annotations
+
+# ----------------------------------------------------------------- units / physics
+#: 1 mCi = 37 MBq = 0.037 GBq (definition of the curie).
+MCI_TO_GBQ = 0.037
+#: 131I physical half-life in days (clinical_reference.md, 131I physics).
+I131_PHYSICAL_HALF_LIFE_D = 8.02
+#: US NRC 10 CFR 35.75 release guidance: dose rate at 1 m below 70 uSv/h
+#: (7 mrem/h) or retained activity below 1.22 GBq (33 mCi). Country-specific.
+RELEASE_DOSE_RATE_USV_H = 70.0
+RELEASE_RETAINED_GBQ = 1.22
+
+# ----------------------------------------------------------------- AJCC 8th edition
+#: Age cut-off at diagnosis for DTC staging (AJCC 8th edition).
+AJCC8_AGE_CUTOFF_YEARS = 55
+
+# ----------------------------------------------------------------- ATA 2015
+# Haugen BR et al. Thyroid 2016;26:1-133, doi:10.1089/thy.2015.0020.
+ATA_2015_CITATION = "Haugen et al., Thyroid 2016;26:1-133, doi:10.1089/thy.2015.0020"
+#: Stimulated TSH target for RAI preparation (mU/L), ATA 2015.
+TSH_PREPARATION_TARGET_MU_L = 30.0
+#: Response to therapy thresholds (ng/mL) with the ATA 2015 inequalities.
+#: excellent: suppressed Tg < 0.2 or stimulated Tg < 1 (TgAb negative)
+RESPONSE_EXCELLENT_SUPPRESSED_TG = (0.2, "<")
+RESPONSE_EXCELLENT_STIMULATED_TG = (1.0, "<")
+#: biochemical incomplete: suppressed Tg >= 1 or stimulated Tg >= 10 or rising TgAb
+RESPONSE_BIOCHEMICAL_SUPPRESSED_TG = (1.0, ">=")
+RESPONSE_BIOCHEMICAL_STIMULATED_TG = (10.0, ">=")
+#: ATA high risk: a pathological N1 node >= 3 cm.
+ATA_HIGH_RISK_NODE_MM = 30.0
+#: ATA intermediate risk: more than 5 pathological N1.
+ATA_INTERMEDIATE_MAX_LOW_RISK_NODES = 5
+#: ATA high risk: follicular cancer with extensive vascular invasion (> 4 foci).
+ATA_EXTENSIVE_VASCULAR_FOCI = 4
+#: Aggressive papillary variants named by ATA 2015.
+ATA_AGGRESSIVE_HISTOLOGY = ("papillary_tall_cell", "papillary_hobnail", "papillary_columnar")
+
+#: TgAb positivity threshold (IU/mL). Assay dependent; 4 IU/mL is a common
+#: functional-sensitivity cut-off of RIA/ICMA kits. A parameter, not a guideline value.
+TGAB_POSITIVE_IU_ML = 4.0
+
+# ----------------------------------------------------------------- RAIR (Study B)
+#: Criterion 4: persistent disease after a cumulative activity >= 600 mCi (22.2 GBq).
+#: Rakhmankulova et al. 2024 (seed 001), ATA 2015 commonly added criterion.
+RAIR_CUMULATIVE_ACTIVITY_GBQ = 600 * MCI_TO_GBQ
+#: Criterion 3 window for structural progression after RAI (months).
+RAIR_PROGRESSION_WINDOW_MONTHS = (12, 16)
+RAIR_CRITERIA = {
+    1: "no 131I uptake, or progressive loss of uptake, on the post-therapy scan",
+    2: "no 131I uptake in a regional recurrence or distant metastasis",
+    3: "structural progression 12-16 months after RAI despite uptake",
+    4: "persistent disease after cumulative activity >= 600 mCi (22.2 GBq)",
+    5: "131I-negative / FDG-positive mismatch (flip-flop)",
+}
+
+# ----------------------------------------------------------------- unexpected uptake (Study A)
+# Study A (seed 000) defines the group qualitatively: high pre-therapy uptake,
+# low 48 h dosimetry, no early radiation reactions.  The numbers below are
+# rairpredict's documented operationalisation, configurable in the label function.
+#: 99mTc thyroid-bed uptake (%) at or above which pre-therapy uptake counts as high.
+UNEXPECTED_HIGH_TC99M_UPTAKE_PCT = 2.0
+#: 48 h dose rate at 1 m, as a fraction of the value expected for the administered
+#: activity (uSv/h per GBq), below which dosimetry counts as low.
+UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ = 6.0
+
+# ----------------------------------------------------------------- second course (Study C)
+#: Benefit of a second course: stimulated Tg falls by at least this fraction
+#: 1-2 years after the course, with no structural progression (Study C compared
+#: stTg before and 1-2 years after; fraction is rairpredict's documented choice).
+SECOND_COURSE_TG_FALL_FRACTION = 0.5
+
+#: Dose rate at 1 m from a patient just after ingestion, per GBq administered
+#: (uSv/h per GBq). *Approximate*, for simulation only: 131I air-kerma constant
+#: ~0.059 uSv m^2/(h MBq) less ~15 % self-attenuation of the body.
+I131_DOSE_RATE_1M_USV_H_PER_GBQ = 50.0

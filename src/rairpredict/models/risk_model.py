@@ -1,0 +1,265 @@
+"""RiskModel: a fitted feature pipeline, a classifier and its probability calibration.
+
+A :class:`RiskModel` is what training produces and what scoring, serving and
+the report consume. It takes the *canonical* cohort table, so the scoring path
+applies exactly the feature pipeline fitted in training.
+
+The classifier's output is a margin (log-odds). Calibration maps the margin to
+a probability: ``"sigmoid"`` (Platt: ``p = expit(a * margin + b)``, which keeps
+SHAP contributions exactly additive on the calibrated log-odds scale) or
+``"isotonic"`` (monotone step function of the margin; contributions are then
+reported on the margin scale).
+
+Examples
+--------
+>>> from rairpredict.cohort.simulate import simulate_cohort
+>>> from rairpredict.labels import add_labels
+>>> from rairpredict.models.risk_model import fit_risk_model
+>>> cohort = add_labels(simulate_cohort(600, seed=0))
+>>> rows = cohort["rair"].notna()
+>>> model = fit_risk_model(cohort[rows], cohort.loc[rows, "rair"].astype(int),
+...     features=["age_years", "histology", "ete", "ln_positive"],
+...     decision_point="pre_therapy", kind="logistic", params={"C": 1.0}, seed=0)
+>>> model.predict_proba(cohort[rows].head(3)).shape
+(3,)
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass, field
+from typing import Any
+
+import joblib
+import numpy as np
+import pandas as pd
+from scipy.special import expit, logit
+from sklearn.base import clone
+from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.pipeline import Pipeline
+
+from rairpredict.features import make_preprocessor
+
+__all__ = ["RiskModel", "make_classifier", "fit_risk_model", "fit_calibration", "MODEL_KINDS"]
+
+MODEL_KINDS = ("logistic", "xgboost")
+
+
+def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_weight: float = 1.0):
+    """Un-fitted classifier of ``kind`` with ``params``.
+
+    Class imbalance is handled by weights (XGBoost ``scale_pos_weight``,
+    logistic ``class_weight``) only when asked: weights distort calibration, which
+    the calibration step then repairs on out-of-fold margins.
+    """
+    params = dict(params or {})
+    if kind == "logistic":
+        return LogisticRegression(
+            C=float(params.get("C", 1.0)), l1_ratio=float(params.get("l1_ratio", 0.0)),
+            solver="saga" if params.get("l1_ratio", 0.0) else "lbfgs",
+            max_iter=5000, class_weight=params.get("class_weight"), random_state=seed,
+        )
+    if kind == "xgboost":
+        from xgboost import XGBClassifier
+
+        defaults = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0.8,
+                        colsample_bytree=0.8, min_child_weight=1.0, reg_lambda=1.0)
+        defaults.update(params)
+        defaults.setdefault("scale_pos_weight", pos_weight)
+        return XGBClassifier(**defaults, tree_method="hist", n_jobs=2, random_state=seed,
+                             eval_metric="logloss")
+    raise ValueError(f"unknown model kind {kind!r}; expected one of {MODEL_KINDS}")
+
+
+def _margin(pipeline: Pipeline, table: pd.DataFrame) -> np.ndarray:
+    X = pipeline[:-1].transform(table)
+    clf = pipeline[-1]
+    if hasattr(clf, "get_booster"):
+        return np.asarray(clf.predict(X, output_margin=True), dtype=float)
+    return np.asarray(clf.decision_function(X), dtype=float)
+
+
+@dataclass
+class Calibration:
+    """Margin -> probability map (``method`` 'sigmoid', 'isotonic' or 'none')."""
+
+    method: str
+    a: float = 1.0
+    b: float = 0.0
+    isotonic: IsotonicRegression | None = None
+
+    def __call__(self, margin: np.ndarray) -> np.ndarray:
+        margin = np.asarray(margin, dtype=float)
+        if self.method == "isotonic":
+            return np.clip(self.isotonic.predict(margin), 1e-6, 1 - 1e-6)
+        return expit(self.a * margin + self.b)
+
+
+def _fit_one_calibration(method: str, margin: np.ndarray, y: np.ndarray) -> Calibration:
+    if method == "sigmoid":
+        lr = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), y)
+        return Calibration("sigmoid", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
+    if method == "isotonic":
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(margin, y)
+        return Calibration("isotonic", isotonic=iso)
+    if method == "none":
+        return Calibration("none")
+    raise ValueError(f"unknown calibration method {method!r}")
+
+
+def fit_calibration(margin: np.ndarray, y: np.ndarray, methods=("sigmoid", "isotonic"),
+                    seed: int = 0) -> tuple[Calibration, dict[str, float]]:
+    """Choose and fit the calibration on out-of-fold margins.
+
+    The method is chosen by 5-fold CV log-loss on the (1-D) out-of-fold margins,
+    so the choice never sees the rows it is judged on. Returns the calibration
+    fitted on all margins and the CV log-loss of each candidate.
+    """
+    y = np.asarray(y, dtype=int)
+    n_splits = int(min(5, np.bincount(y, minlength=2).min()))
+    losses: dict[str, float] = {}
+    if n_splits < 2 or len(methods) == 1:
+        return _fit_one_calibration(methods[0], margin, y), losses
+    cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for method in methods:
+        total = 0.0
+        for tr, te in cv.split(margin.reshape(-1, 1), y):
+            p = np.clip(_fit_one_calibration(method, margin[tr], y[tr])(margin[te]), 1e-6, 1 - 1e-6)
+            total += -np.sum(y[te] * np.log(p) + (1 - y[te]) * np.log(1 - p))
+        losses[method] = total / len(y)
+    best = min(losses, key=losses.get)
+    return _fit_one_calibration(best, margin, y), losses
+
+
+@dataclass
+class RiskModel:
+    """A fitted risk model on the canonical table.
+
+    Attributes
+    ----------
+    target, label, decision_point : str
+        What is predicted, from which label column, at which care stage.
+    features : list of str
+        Canonical input fields (checked against the decision point at fit).
+    kind : str
+        'logistic' or 'xgboost'.
+    pipeline : sklearn.pipeline.Pipeline
+        Fitted ``preprocess`` -> ``classifier``.
+    calibration : Calibration
+        Margin -> probability map fitted on out-of-fold margins.
+    bands : list of float
+        Probability cut-offs between risk bands (ascending).
+    band_names : list of str
+        ``len(bands) + 1`` names, lowest risk first.
+    metadata : dict
+        Provenance and validated performance (no patient data).
+    """
+
+    target: str
+    label: str
+    decision_point: str
+    features: list[str]
+    kind: str
+    pipeline: Pipeline
+    calibration: Calibration
+    bands: list[float] = field(default_factory=lambda: [0.05, 0.15])
+    band_names: list[str] = field(default_factory=lambda: ["low", "intermediate", "high"])
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    # ---------------------------------------------------------------- prediction
+    def transform(self, table: pd.DataFrame) -> pd.DataFrame:
+        """Engineered feature matrix, exactly as the classifier sees it."""
+        return self.pipeline[:-1].transform(table)
+
+    def margin(self, table: pd.DataFrame) -> np.ndarray:
+        """Uncalibrated log-odds of the classifier."""
+        return _margin(self.pipeline, table)
+
+    def predict_proba(self, table: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of the label, one per row."""
+        return self.calibration(self.margin(table))
+
+    def risk_band(self, proba: np.ndarray) -> np.ndarray:
+        """Band name of each probability (cut-offs stored with the model)."""
+        idx = np.searchsorted(np.asarray(self.bands), np.asarray(proba), side="right")
+        return np.asarray(self.band_names, dtype=object)[idx]
+
+    @property
+    def classifier(self):
+        return self.pipeline[-1]
+
+    @property
+    def feature_names_out(self) -> list[str]:
+        return list(self.pipeline[:-1].get_feature_names_out())
+
+    @property
+    def feature_source(self) -> dict[str, str]:
+        """Engineered column -> canonical field (for explanations)."""
+        pre = self.pipeline[0]
+        first = pre[0] if isinstance(pre, Pipeline) else pre
+        return dict(getattr(first, "feature_source_", {}))
+
+    # ---------------------------------------------------------------- persistence
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        joblib.dump(self, buf, compress=3)
+        return buf.getvalue()
+
+    def save(self, path) -> str:
+        """Write with joblib; returns the sha256 of the file (stored beside it by callers).
+
+        joblib (pickle) is used because the pipeline holds arbitrary fitted
+        scikit-learn/XGBoost objects; load only files you trust.
+        """
+        data = self.to_bytes()
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return hashlib.sha256(data).hexdigest()
+
+    @staticmethod
+    def load(path) -> "RiskModel":
+        obj = joblib.load(path)
+        if not isinstance(obj, RiskModel):
+            raise TypeError(f"{path}: not a RiskModel")
+        return obj
+
+
+def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_point: str,
+                   kind: str, params: dict | None = None, seed: int = 0,
+                   calibration_methods=("sigmoid", "isotonic"), inner_folds: int = 3,
+                   target: str = "", label: str = "", bands=(0.05, 0.15),
+                   band_names=("low", "intermediate", "high")) -> RiskModel:
+    """Fit preprocessing + classifier on ``table`` and calibrate on inner out-of-fold margins.
+
+    Everything is learned from ``table`` only: call it on a training fold to
+    keep validation honest.
+    """
+    y = np.asarray(y, dtype=int)
+    pos_weight = 1.0
+    if params and params.get("balance"):
+        pos_weight = float((y == 0).sum() / max((y == 1).sum(), 1))
+    params = {k: v for k, v in (params or {}).items() if k != "balance"}
+    pre_kind = "linear" if kind == "logistic" else "tree"
+    pipeline = Pipeline([
+        ("preprocess", make_preprocessor(features, decision_point, pre_kind)),
+        ("classifier", make_classifier(kind, params, seed, pos_weight)),
+    ])
+    n_splits = int(min(inner_folds, np.bincount(y, minlength=2).min()))
+    if n_splits >= 2 and calibration_methods:
+        cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        method = "decision_function" if kind == "logistic" else "predict_proba"
+        oof = cross_val_predict(clone(pipeline), table, y, cv=cv, method=method)
+        oof_margin = oof if oof.ndim == 1 else logit(np.clip(oof[:, 1], 1e-7, 1 - 1e-7))
+        pipeline.fit(table, y)
+        calibration, losses = fit_calibration(oof_margin, y, tuple(calibration_methods), seed)
+    else:
+        pipeline.fit(table, y)
+        calibration, losses = Calibration("none"), {}
+    return RiskModel(
+        target=target, label=label, decision_point=decision_point, features=list(features),
+        kind=kind, pipeline=pipeline, calibration=calibration, bands=list(bands),
+        band_names=list(band_names),
+        metadata={"params": params, "calibration_cv_logloss": losses, "seed": seed},
+    )

@@ -1,0 +1,136 @@
+"""Import a cohort file into the canonical table, driven by a cohort config.
+
+The steps, in order: read the file as text (:func:`~rairpredict.cohort.io.read_table`),
+check every mapped source column exists, apply per-column ``recode`` (an
+explicit recode wins over a missing token), turn ``missing_tokens`` into
+missing, add ``constants`` and generated ids, convert units and validate
+(:func:`~rairpredict.cohort.validate.validate_canonical`), then compute the
+derived fields of the accepted rows (``rairpredict.cohort.derive.add_derived``).
+
+Examples
+--------
+>>> import pathlib, tempfile
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "c.csv").write_text(
+...     "Age;Sex;Type;T;N;M;Dose\\n40;F;Follicular;T2;N0;M0;100\\n51;M;follicular;T9;N0;M0;-\\n")
+>>> cfg = CohortConfig.from_dict({
+...     "name": "demo", "id": {"generate": True, "prefix": "d-"},
+...     "columns": {"age_years": "Age", "sex": {"column": "Sex", "recode": {"F": "female", "M": "male"}},
+...                 "histology": "Type", "t_stage": "T", "n_stage": "N", "m_stage": "M",
+...                 "activity_gbq": {"column": "Dose", "unit": "mCi"}},
+...     "lacks": "all_others"})
+>>> res = import_cohort(d / "c.csv", cfg, derive=False)
+>>> res.n_in, len(res.table), round(float(res.table.loc[0, "activity_gbq"]), 2)
+(2, 1, 3.7)
+>>> res.rejects[["source_row", "patient_id", "column", "rule"]].values.tolist()
+[[2, 'd-0002', 't_stage', 'unseen_category']]
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from rairpredict.cohort.config import CohortConfig, ColumnSpec, load_cohort_config
+from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.io import read_table
+from rairpredict.cohort.validate import ImportResult, coerce_field, validate_canonical
+from rairpredict.errors import CohortFileError
+
+__all__ = ["import_cohort", "ImportResult"]
+
+
+def _clean(values: pd.Series, spec: ColumnSpec, tokens: tuple[str, ...]) -> pd.Series:
+    """Recode, then blank missing tokens; unrecoded values pass through to validation."""
+    obj = values.astype(object)
+    text = obj.map(lambda v: v.strip() if isinstance(v, str) else (None if pd.isna(v) else str(v)))
+    recoded = text.map(lambda v: spec.recode[v] if v in spec.recode else v)
+    is_token = text.isin(tokens) & ~text.isin(list(spec.recode))
+    out = recoded.astype(object)
+    out[is_token.to_numpy() | text.isna().to_numpy()] = None
+    # A value the researcher recoded to null (e.g. "Unknown": null) is missing too.
+    out[recoded.isna().to_numpy()] = None
+    return out
+
+
+def _any_of(parts: list[pd.Series], field) -> pd.Series:
+    """True if any part is True, False if all are False, else missing; bad text kept for rejection."""
+    coerced = [coerce_field(p, field) for p in parts]
+    frame = pd.concat([c[0] for c in coerced], axis=1)
+    out = pd.Series(pd.NA, index=frame.index, dtype=object)
+    out[frame.eq(False).all(axis=1).fillna(False).to_numpy(bool)] = False
+    out[frame.eq(True).any(axis=1).fillna(False).to_numpy(bool)] = True
+    for part, (_, bad, _) in zip(parts, coerced):
+        out[bad.to_numpy()] = part[bad]
+    return out
+
+
+def _canonical_frame(raw: pd.DataFrame, config: CohortConfig, path) -> pd.DataFrame:
+    contract = load_contract()
+    missing = [c for c in config.source_columns if c not in raw.columns]
+    if missing:
+        field = next(f for f, s in config.columns.items() if missing[0] in s.sources)
+        raise CohortFileError(path, f"missing required source column (mapped to {field!r} in {config.source}; "
+                              f"{len(missing)} missing in all)", column=missing[0])
+    cols = {}
+    if config.id.generate:
+        cols["patient_id"] = [config.id.make(i) for i in range(1, len(raw) + 1)]
+    for name, spec in config.columns.items():
+        parts = [_clean(raw[src], spec, config.missing_tokens) for src in spec.sources]
+        cols[name] = _any_of(parts, contract[name]) if spec.any_of else parts[0]
+    for name, value in config.constants.items():
+        cols[name] = [value] * len(raw)
+    return pd.DataFrame(cols, index=raw.index)
+
+
+def _derive(table: pd.DataFrame, notes: list) -> pd.DataFrame:
+    try:
+        from rairpredict.cohort.derive import add_derived
+    except ModuleNotFoundError as exc:
+        if exc.name != "rairpredict.cohort.derive":
+            raise
+        notes.append("note: derived fields not computed (rairpredict.cohort.derive not installed)")
+        return table
+    return add_derived(table)
+
+
+def import_cohort(path, config=None, *, derive: bool = True) -> ImportResult:
+    """Read ``path`` and return its canonical table, rejects and flags.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV, Parquet or Excel file.
+    config : CohortConfig, str, Path or None
+        A cohort config (or its YAML path). ``None``: the file already has
+        canonical column names and values.
+    derive : bool
+        Compute the contract's derived fields on the accepted rows.
+
+    Returns
+    -------
+    ImportResult
+        ``.table`` (accepted rows, contract dtypes), ``.rejects``, ``.flags``,
+        ``.n_in`` and ``.summary()``.
+
+    Raises
+    ------
+    CohortFileError
+        File-level problems (unreadable, empty, wrong delimiter, a mapped
+        column absent, a bad config). Row-level problems go to ``.rejects``.
+    """
+    path = Path(path)
+    if config is None:
+        raw = read_table(path)
+        result = validate_canonical(raw, file=path)
+    else:
+        if not isinstance(config, CohortConfig):
+            config = load_cohort_config(config)
+        raw = read_table(path, **config.read.reader_kwargs())
+        frame = _canonical_frame(raw, config, path)
+        units = {name: spec.unit for name, spec in config.columns.items() if spec.unit}
+        result = validate_canonical(frame, file=path, units=units, decimal=config.read.decimal)
+        result.cohort = config.name
+    if derive:
+        result.table = _derive(result.table, result.notes)
+    return result

@@ -1,0 +1,303 @@
+"""Row-level validation of a canonical table: accepted rows + a rejects table.
+
+File-level problems (a column that is not canonical, a required column that is
+absent) raise :class:`CohortFileError`. Everything else is decided per row:
+a row with any problem is rejected, with one rejects line per problem
+
+============================  ==================================================
+rule                          meaning
+============================  ==================================================
+``not_a_number``              text in a numeric field
+``not_an_integer``            a fraction in an integer field
+``not_boolean``               not one of yes/no/true/false/y/n/1/0 (any case)
+``unseen_category``           not a contract category (case/space/hyphen-blind)
+``out_of_range``              outside the contract ``range`` (after unit conversion)
+``missing_required``          empty cell in a required field
+``duplicate_id``              a ``patient_id`` seen in an earlier row (the first
+                              occurrence is kept, later ones rejected)
+``ln_positive_gt_examined``   ``ln_positive > ln_examined``
+``lesions_gt_known``          ``lesions_without_uptake > known_lesions``
+============================  ==================================================
+
+and a value outside ``plausible`` but inside ``range`` is kept and listed in
+the separate ``flags`` table (rule ``implausible``), so the canonical table
+itself stays exactly the contract. Unit mix-ups get a hint ("looks like mCi").
+Always ``n_in == len(table) + n_rejected``. Validation is per row, so it
+works on chunks; only duplicate-id detection looks across rows (switch it off
+with ``check_duplicates=False`` when chunks are checked elsewhere).
+
+Pandas rather than pandera: each cell must be coerced with its raw text kept
+for the rejects table, plausibility is warn-only and messages carry unit
+hints, so pandera's failure cases would need re-mapping for every rule.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"patient_id": ["a", "b", "a"], "age_years": ["40", "x", "50"],
+...                   "sex": ["Female", "male", "female"], "histology": ["follicular"] * 3,
+...                   "t_stage": ["T2"] * 3, "n_stage": ["N0"] * 3, "m_stage": ["M0"] * 3})
+>>> r = validate_canonical(t)
+>>> r.n_in, len(r.table), r.n_rejected
+(3, 1, 2)
+>>> sorted(r.rejects["rule"])
+['duplicate_id', 'not_a_number']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rairpredict.cohort.contract import Field, load_contract
+from rairpredict.errors import CohortFileError
+
+__all__ = ["validate_canonical", "coerce_field", "canonical_dtype", "ImportResult", "REJECT_COLUMNS"]
+
+REJECT_COLUMNS = ["source_row", "patient_id", "column", "value", "rule", "message"]
+_TRUE = {"true", "yes", "y", "t", "1", "1.0"}
+_FALSE = {"false", "no", "n", "f", "0", "0.0"}
+# cross-field rules: (rule, smaller, larger)
+_ORDER_RULES = (("ln_positive_gt_examined", "ln_positive", "ln_examined"),
+                ("lesions_gt_known", "lesions_without_uptake", "known_lesions"))
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+
+
+def canonical_dtype(f: Field):
+    """The pandas dtype of a contract field."""
+    if f.dtype == "category":
+        return pd.CategoricalDtype(list(f.categories))
+    return {"bool": "boolean", "int": "Int64", "float": "float64", "string": "string"}[f.dtype]
+
+
+def _empty(f: Field, index) -> pd.Series:
+    """An all-missing column of ``f``'s dtype."""
+    return pd.Series([None] * len(index), index=index, dtype=object).astype(canonical_dtype(f))
+
+
+def _blank_to_na(values: pd.Series, tokens) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return values
+    obj = values.astype(object)
+    stripped = obj.map(lambda v: v.strip() if isinstance(v, str) else v)
+    return obj.mask(stripped.isin(list(tokens)).fillna(False).astype(bool))
+
+
+def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = ".") -> tuple[pd.Series, pd.Series, str]:
+    """Convert raw values to ``f``'s dtype.
+
+    Returns the typed series, a boolean mask of cells that were present but
+    could not be converted, and the rule name for those cells.
+    """
+    present = values.notna()
+    if f.dtype in ("float", "int"):
+        if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
+            num = values.astype("float64")
+        else:
+            text = values.astype("string").str.strip()
+            if decimal == ",":
+                text = text.str.replace(",", ".", regex=False)
+            num = pd.to_numeric(text, errors="coerce").astype("float64")
+        num = num.where(np.isfinite(num))
+        bad = present & num.isna()
+        rule = "not_a_number"
+        if f.dtype == "int":
+            frac = num.notna() & (num != np.round(num))
+            if frac.any() and not bad.any():
+                rule = "not_an_integer"
+            bad = bad | frac
+            num = num.where(~frac)
+            return (num * factor).round().astype("Int64"), bad, rule
+        return num * factor, bad, rule
+    if f.dtype == "bool":
+        if pd.api.types.is_bool_dtype(values.dtype):
+            return values.astype("boolean"), pd.Series(False, index=values.index), "not_boolean"
+        text = values.astype("string").str.strip().str.lower()
+        out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+        out[text.isin(_TRUE).fillna(False)] = True
+        out[text.isin(_FALSE).fillna(False)] = False
+        return out, present & out.isna(), "not_boolean"
+    if f.dtype == "category":
+        lookup = {_norm(c): c for c in f.categories}
+        lookup.update({c: c for c in f.categories})
+        text = values.astype("string").str.strip()
+        mapped = text.map(lambda v: lookup.get(v, lookup.get(_norm(v))) if isinstance(v, str) else None,
+                          na_action="ignore")
+        out = pd.Series(pd.Categorical(mapped.astype(object).where(mapped.notna(), None),
+                                       categories=list(f.categories)), index=values.index)
+        return out, present & out.isna(), "unseen_category"
+    text = values.astype("string").str.strip()
+    return text, pd.Series(False, index=values.index), "not_text"
+
+
+@dataclass
+class ImportResult:
+    """Outcome of importing or validating one table.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Accepted rows, every contract column in contract dtypes.
+    rejects : DataFrame
+        One line per problem: source_row (1-based data row), patient_id,
+        column, value (raw text), rule, message.
+    flags : DataFrame
+        Same columns; implausible-but-possible values in *accepted* rows.
+    n_in : int
+        Data rows read.
+    """
+
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    flags: pd.DataFrame
+    n_in: int
+    file: str = ""
+    cohort: str = ""
+    notes: list = field(default_factory=list)
+
+    @property
+    def n_rejected(self) -> int:
+        return int(self.rejects["source_row"].nunique())
+
+    def summary(self, top: int = 10) -> str:
+        """Readable aggregate summary (no identifiers, no row values)."""
+        head = f"cohort {self.cohort}: " if self.cohort else ""
+        lines = [f"{head}{self.file}",
+                 f"rows in: {self.n_in}   accepted: {len(self.table)}   rejected: {self.n_rejected}"]
+        for title, frame in (("reject reasons", self.rejects), ("flags (kept)", self.flags)):
+            if len(frame):
+                counts = frame.groupby(["rule", "column"]).size().sort_values(ascending=False)
+                lines.append(f"{title}:")
+                lines += [f"  {n:5d}  {rule} ({col})" for (rule, col), n in counts.head(top).items()]
+                if len(counts) > top:
+                    lines.append(f"  ... {len(counts) - top} more")
+        lines += self.notes
+        return "\n".join(lines)
+
+
+def _hint(f: Field, value: float, unit: str | None) -> str:
+    """'looks like mCi' when the raw number fits another unit's plausible range."""
+    if not f.aliases or f.unit is None:
+        return ""
+    lo, hi = f.plausible or f.range or (-np.inf, np.inf)
+    declared = unit or f.unit
+    raw = value / f.convert_factor(declared)
+    for other, fac in {f.unit: 1.0, **f.aliases}.items():
+        if fac != f.convert_factor(declared) and lo <= raw * fac <= hi:
+            return f"; looks like {other}, not {declared} ({raw:g} {other} = {raw * fac:g} {f.unit})"
+    return ""
+
+
+def _issues(mask, column, rule, raw, msg) -> pd.DataFrame:
+    idx = np.flatnonzero(np.asarray(mask, dtype=bool))
+    vals = raw.iloc[idx] if raw is not None else pd.Series([""] * len(idx))
+    msgs = msg.iloc[idx].to_numpy() if isinstance(msg, pd.Series) else [msg] * len(idx)
+    return pd.DataFrame({"pos": idx, "column": column, "rule": rule,
+                         "value": [("" if pd.isna(v) else str(v)) for v in vals], "message": msgs})
+
+
+def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = None, decimal: str = ".",
+                       check_duplicates: bool = True, row_offset: int = 0, source_rows=None,
+                       missing_tokens=("",)) -> ImportResult:
+    """Validate a table whose columns are canonical names (raw or typed values).
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns must be contract fields (``oracle_*`` columns pass through).
+    file : str or Path, optional
+        Named in errors and the summary.
+    units : dict, optional
+        ``field -> unit`` of the values (default: canonical units).
+    decimal : {".", ","}
+        Decimal separator of text numbers.
+    missing_tokens : sequence of str
+        Texts (after stripping spaces) that mean missing; default only ``""``.
+    check_duplicates : bool
+        Reject later duplicates of ``patient_id`` (within this table only).
+    row_offset, source_rows
+        Row numbering of the rejects: ``source_rows`` (1-based) if given, else
+        ``row_offset + position + 1`` (for chunks).
+    """
+    contract = load_contract()
+    file = str(file) if file is not None else "<table>"
+    units = units or {}
+    for col in table.columns:
+        if col not in contract and not contract.is_oracle(str(col)):
+            raise CohortFileError(file, "not a canonical field (see rairpredict.cohort.contract)", column=str(col))
+    for name in contract.required:
+        if name not in table.columns:
+            raise CohortFileError(file, "missing required column", column=name)
+    n = len(table)
+    raw = table.reset_index(drop=True)
+    rows = np.asarray(source_rows) if source_rows is not None else np.arange(row_offset + 1, row_offset + n + 1)
+    typed, issues, flags = {}, [], []
+    for f in contract:
+        if f.name not in raw.columns:
+            typed[f.name] = _empty(f, raw.index)
+            continue
+        values = _blank_to_na(raw[f.name], missing_tokens)
+        unit = units.get(f.name)
+        try:
+            factor = f.convert_factor(unit)
+        except KeyError as exc:
+            raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
+        out, bad, rule = coerce_field(values, f, factor=factor, decimal=decimal)
+        if bad.any():
+            issues.append(_issues(bad, f.name, rule, values, f"cannot read as {f.dtype}"))
+        if f.required:
+            issues.append(_issues(out.isna() & ~bad, f.name, "missing_required", values, "required value is empty"))
+        if f.range is not None or f.plausible is not None:
+            num = out.astype("float64")
+            lo, hi = f.range or (-np.inf, np.inf)
+            oor = (num < lo) | (num > hi)
+            if oor.any():
+                msg = num.map(lambda v: f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip() + _hint(f, v, unit)
+                              if pd.notna(v) else "")
+                issues.append(_issues(oor, f.name, "out_of_range", values, msg))
+            if f.plausible is not None:
+                plo, phi = f.plausible
+                odd = ((num < plo) | (num > phi)) & ~oor
+                if odd.any():
+                    msg = num.map(lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip()
+                                  + _hint(f, v, unit) if pd.notna(v) else "")
+                    flags.append(_issues(odd, f.name, "implausible", values, msg))
+        typed[f.name] = out.astype(canonical_dtype(f))
+    for rule, small, large in _ORDER_RULES:
+        if small in raw.columns and large in raw.columns:
+            bad = (typed[small] > typed[large]).fillna(False).astype(bool)
+            issues.append(_issues(bad, small, rule, raw[small], f"{small} > {large}"))
+    if check_duplicates and "patient_id" in raw.columns:
+        ids = typed["patient_id"]
+        dup = ids.notna() & ids.duplicated(keep="first")
+        issues.append(_issues(dup, "patient_id", "duplicate_id", None, "patient_id seen in an earlier row"))
+    extra = [c for c in raw.columns if contract.is_oracle(str(c))]
+    canon = pd.DataFrame(typed, index=raw.index)
+    for c in extra:
+        canon[c] = raw[c]
+
+    def _finish(parts):
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string")
+                                 for c in REJECT_COLUMNS})
+        frame = pd.concat(parts, ignore_index=True).sort_values(["pos", "column"], kind="stable")
+        frame.insert(0, "source_row", rows[frame["pos"].to_numpy()].astype("int64"))
+        frame.insert(1, "patient_id", canon["patient_id"].iloc[frame["pos"]].to_numpy())
+        return frame.drop(columns="pos").reset_index(drop=True)[REJECT_COLUMNS]
+
+    bad_pos = np.zeros(n, dtype=bool)
+    for part in issues:
+        bad_pos[part["pos"].to_numpy()] = True
+    rejects = _finish(issues)
+    accepted = canon[~bad_pos].reset_index(drop=True)
+    flags = [p[~bad_pos[p["pos"].to_numpy()]] for p in flags]
+    flags = _finish(flags)
+    result = ImportResult(accepted, rejects, flags, n, file=file)
+    # The accounting invariant: no row is ever silently dropped or duplicated.
+    assert result.n_in == len(result.table) + result.n_rejected, "row accounting broken"
+    return result

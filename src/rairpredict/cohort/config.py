@@ -178,7 +178,12 @@ def _column_spec(source, name, raw, contract) -> ColumnSpec:
             factor = f.convert_factor(str(unit))
         except KeyError:
             _fail(source, f"unknown unit {unit!r} (canonical {f.unit!r}, known {sorted(f.aliases)})", name)
-    recode = {str(k).strip(): v for k, v in (raw.get("recode") or {}).items()}
+    recode_raw = raw.get("recode") or {}
+    for k in recode_raw:
+        if isinstance(k, bool):
+            # YAML reads unquoted Yes/No/On/Off keys as booleans: the source text is lost.
+            _fail(source, f"recode key {k!r} is a YAML boolean; quote the source text, e.g. \"Yes\": true", name)
+    recode = {str(k).strip(): v for k, v in recode_raw.items()}
     for v in recode.values():
         if v is not None:
             _check_recode_target(source, f, v)

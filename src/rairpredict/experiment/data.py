@@ -97,12 +97,13 @@ def _population_mask(table: pd.DataFrame, population: dict) -> pd.Series:
 
 
 def load_target_data(cfg, *, n: int | None = None, seed: int | None = None,
-                     table: pd.DataFrame | None = None) -> TargetData:
+                     table: pd.DataFrame | None = None, cohort_name: str | None = None) -> TargetData:
     """Cohort -> labels -> population -> rows with a known label."""
     if table is None:
         table, cohort_name, synthetic = load_cohort_for(cfg.cohort, n=n, seed=seed)
     else:
-        cohort_name, synthetic = "given", bool(any(load_contract().is_oracle(c) for c in table.columns))
+        synthetic = bool(any(load_contract().is_oracle(c) for c in table.columns))
+        cohort_name = cohort_name or ("simulated" if synthetic else "given table")
     label_fn, label_col, _ = LABELS[cfg.label]
     labels = label_fn(table)
     label = labels[label_col] if isinstance(labels, pd.DataFrame) else labels

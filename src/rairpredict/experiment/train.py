@@ -1,0 +1,273 @@
+"""Train, validate, explain and track one target: the researcher's one command.
+
+``train_target(cfg)`` runs, in order:
+
+1. the cohort named by the config -> labels -> population (rows with unknown
+   label counted, never silently dropped);
+2. Riley et al. (2020) minimum-sample-size check, warned loudly when short;
+3. nested, repeated CV of every model kind and of the published scores on the
+   same outer folds (:mod:`rairpredict.experiment.validation`);
+4. figures with CIs (median over repeats), DeLong comparisons, subgroups, and
+   on simulated cohorts the oracle AUROC and the model / oracle ratio;
+5. the final model: Optuna on all rows (study stored in SQLite beside the
+   MLflow store), fit, calibration, Harrell's bootstrap optimism correction;
+6. SHAP (XGBoost native contributions, checked against ``shap.TreeExplainer``);
+7. MLflow: config, environment, dataset fingerprint, metrics, plots, the
+   model as a pyfunc, registered with alias ``candidate``; export to ``models/``.
+
+Examples
+--------
+>>> from rairpredict.experiment.config import load_target_config, CONFIG_DIR
+>>> from rairpredict.experiment.train import train_target
+>>> cfg = load_target_config(CONFIG_DIR / "rair.yaml")  # doctest: +SKIP
+>>> result = train_target(cfg, n=600, trials=2, tracking=False)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import time
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rairpredict import __version__
+from rairpredict.evaluation import optimism_corrected, riley_sample_size, subgroup_metrics
+from rairpredict.experiment.data import TargetData, load_target_data
+from rairpredict.experiment.summary import (age_band, compare_models, oracle_summary,
+                                            summarise_repeats)
+from rairpredict.experiment.tuning import tune
+from rairpredict.experiment.validation import cross_validate_baseline, cross_validate_model
+from rairpredict.features import make_preprocessor
+from rairpredict.models.risk_model import RiskModel, fit_risk_model
+
+__all__ = ["TargetResult", "train_target", "published_baselines", "run_final_study", "export_model"]
+
+
+@dataclass
+class TargetResult:
+    """Everything one training run produced (no patient rows)."""
+
+    name: str
+    counts: dict
+    metrics: pd.DataFrame
+    comparisons: pd.DataFrame
+    subgroups: pd.DataFrame
+    oracle: dict
+    sample_size: dict
+    optimism: pd.DataFrame
+    model: RiskModel
+    protocol: dict
+    skipped_baselines: dict = field(default_factory=dict)
+    seconds: float = 0.0
+    run_id: str | None = None
+    registered: tuple[str, str] | None = None
+    exported: str | None = None
+    oof: dict = field(default_factory=dict)
+
+
+def published_baselines(names, decision_point: str, table: pd.DataFrame) -> tuple[dict, dict]:
+    """Instantiate the named published scores computable at ``decision_point``.
+
+    Returns (usable, skipped) where skipped maps name -> reason.
+    """
+    from rairpredict.cohort.contract import load_contract
+    from rairpredict.models.published_scores import PUBLISHED_SCORES
+
+    contract = load_contract()
+    usable, skipped = {}, {}
+    for name in names:
+        if name not in PUBLISHED_SCORES:
+            skipped[name] = f"unknown published score (known: {sorted(PUBLISHED_SCORES)})"
+            continue
+        score = PUBLISHED_SCORES[name]()
+        late = [f for f in score.required_inputs
+                if contract.stage_index(contract[f].stage) > contract.stage_index(decision_point)]
+        absent = [f for f in score.required_inputs if f not in table or table[f].isna().all()]
+        if late:
+            skipped[name] = f"needs {late}, not available at {decision_point}"
+        elif absent:
+            skipped[name] = f"needs {absent}, absent from this cohort"
+        else:
+            usable[name] = score
+    return usable, skipped
+
+
+def _subgroups(data: TargetData, proba0: np.ndarray) -> pd.DataFrame:
+    t = data.table
+    groups = pd.DataFrame({"age_band": age_band(t["age_years"]).to_numpy()})
+    for col in ("sex", "histology", "preparation"):
+        if col in t and t[col].notna().any():
+            groups[col] = t[col].astype("object").to_numpy()
+    return subgroup_metrics(data.y, proba0, groups)
+
+
+def _study_name(cfg, kind: str, data: TargetData) -> str:
+    """Stable per (target, model, data): ``tune`` and ``train`` share the study."""
+    h = hashlib.sha256(pd.util.hash_pandas_object(data.table[list(cfg.features)], index=False).to_numpy().tobytes())
+    h.update(np.asarray(data.y, dtype=np.int8).tobytes())
+    return f"{cfg.name}-{kind}-{h.hexdigest()[:10]}"
+
+
+def default_optuna_storage() -> str:
+    """SQLite file beside the MLflow store (``optuna.db`` in the repository)."""
+    from rairpredict.experiment.config import REPO_ROOT
+
+    return f"sqlite:///{REPO_ROOT / 'optuna.db'}"
+
+
+def run_final_study(cfg, *, kind: str = "xgboost", trials: int, n=None, seed=None, table=None,
+                    storage: str | None = None, data: TargetData | None = None):
+    """Run or extend the stored Optuna study for the final model of ``cfg`` on all rows."""
+    data = data or load_target_data(cfg, n=n, seed=seed, table=table)
+    return tune(data.table, data.y, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
+                trials=trials, inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"],
+                storage=storage or default_optuna_storage(), study_name=_study_name(cfg, kind, data))
+
+
+def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | None) -> tuple[dict, dict]:
+    if trials <= 0:
+        return {}, {}
+    res = run_final_study(cfg, kind=kind, trials=trials, storage=storage, data=data)
+    return res.best_params, {"final_tuning_seconds": res.seconds, "final_trials": res.n_trials,
+                             "final_pruned": res.n_pruned, "final_best_logloss": res.best_value,
+                             "study_name": res.study_name}
+
+
+def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: pd.DataFrame | None = None,
+                 trials: int | None = None, final_model: str = "xgboost", optimism_boot: int = 30,
+                 tracking: bool = True, export_dir: str | Path | None = None,
+                 optuna_storage: str | None = None, register: bool = True,
+                 cohort_name: str | None = None, log=print) -> TargetResult:
+    """Run the whole protocol for one target config (see module docstring)."""
+    start = time.perf_counter()
+    data = load_target_data(cfg, n=n, seed=seed, table=table, cohort_name=cohort_name)
+    log(f"[{cfg.name}] cohort {data.cohort_name}: {data.counts}")
+    trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
+
+    # -- sample size (Riley 2020): parameters = engineered candidate columns
+    n_params = len(make_preprocessor(list(cfg.features), cfg.decision_point, "tree")
+                   .fit(data.table, data.y).get_feature_names_out())
+    ss = riley_sample_size(n=data.n, events=data.events, n_parameters=n_params)
+    sample_size = {k: (v if isinstance(v, (bool, str)) else float(v))
+                   for k, v in vars(ss).items() if k != "table"}
+    sample_size["criteria"] = ss.table.reset_index().astype(str).to_dict(orient="records")
+    if not sample_size.get("adequate", True):
+        msg = (f"[{cfg.name}] WARNING: sample size below Riley et al. 2020 criteria: n={data.n}, "
+               f"events={data.events}, candidate parameters={n_params}, "
+               f"required n={sample_size.get('required_n', 'n/a')}")
+        warnings.warn(msg, stacklevel=2)
+        log(msg)
+
+    # -- nested CV of models, same folds for the published scores
+    oof: dict[str, np.ndarray] = {}
+    protocol: dict = {}
+    timing: dict[str, float] = {}
+    for kind in cfg.models:
+        cvp = cross_validate_model(data.table, data.y, cfg, kind, trials=trials)
+        oof[kind], protocol = cvp.proba, cvp.protocol
+        timing[f"{kind}_cv_seconds"], timing[f"{kind}_tuning_seconds"] = cvp.seconds, cvp.tuning_seconds
+        log(f"[{cfg.name}] {kind}: nested CV {cvp.seconds:.1f} s")
+    baselines, skipped = published_baselines(cfg.baselines, cfg.decision_point, data.table)
+    for name, score in baselines.items():
+        oof[name] = cross_validate_baseline(data.table, data.y, cfg, score).proba
+    for name, reason in skipped.items():
+        log(f"[{cfg.name}] baseline {name} skipped: {reason}")
+
+    metrics = pd.DataFrame({name: summarise_repeats(data.y, p, cfg.threshold) for name, p in oof.items()}).T
+    comparisons = compare_models(data.y, oof) if len(oof) > 1 else pd.DataFrame()
+    oracle = {}
+    if data.oracle is not None:
+        oracle = oracle_summary(data.y, data.oracle, metrics["auroc"].to_dict())
+    if final_model not in oof:
+        final_model = cfg.models[-1]
+    subgroups = _subgroups(data, oof[final_model][0])
+
+    # -- final model on all rows
+    storage = optuna_storage
+    params, tuning_info = _final_params(data, cfg, final_model, trials, storage)
+    model = fit_risk_model(data.table, data.y, features=list(cfg.features), decision_point=cfg.decision_point,
+                           kind=final_model, params=params, seed=cfg.validation["seed"],
+                           inner_folds=cfg.validation["inner_folds"], target=cfg.name, label=cfg.label,
+                           bands=cfg.bands, band_names=cfg.band_names)
+
+    def fit_predict(X_tr, y_tr, X_ev):
+        m = fit_risk_model(X_tr, y_tr, features=list(cfg.features), decision_point=cfg.decision_point,
+                           kind=final_model, params=params, seed=cfg.validation["seed"],
+                           inner_folds=cfg.validation["inner_folds"], calibration_methods=("sigmoid",))
+        return m.predict_proba(X_ev)
+
+    optimism = optimism_corrected(fit_predict, data.table, data.y, n_boot=optimism_boot,
+                                  seed=cfg.validation["seed"]) if optimism_boot > 0 else pd.DataFrame()
+    m = metrics.loc[final_model]
+    model.metadata.update({
+        "name": f"rairpredict-{cfg.name}", "version": "unregistered",
+        "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "package_version": __version__, "description": cfg.description,
+        "intended_use": (f"Supports the {cfg.decision_point.replace('_', '-')} decision in 131I therapy of "
+                         f"differentiated thyroid cancer: {cfg.description} It supports, and does not replace, "
+                         "clinical judgement."),
+        "cohort": {"name": data.cohort_name, "synthetic": data.synthetic, "n": data.n, "events": data.events,
+                   "prevalence": data.events / max(data.n, 1), **{f"rows_{k}": v for k, v in data.counts.items()}},
+        "validation": {"protocol": _protocol_text(protocol, optimism_boot),
+                       **{k: float(m[k]) for k in ("auroc", "auroc_lo", "auroc_hi", "cal_slope", "cal_slope_lo",
+                                                    "cal_slope_hi", "brier", "auprc") if k in m},
+                       **({"oracle_ratio": oracle.get(f"{final_model}_oracle_ratio")} if oracle else {}),
+                       **({"optimism_corrected_auroc": float(optimism.loc["auroc", "corrected"])}
+                          if not optimism.empty else {})},
+        "params": params, "tuning": tuning_info, "threshold": cfg.threshold,
+        "limitations": _limitations(data, sample_size, cfg),
+        "label_definition": cfg.label, "decision_point": cfg.decision_point,
+    })
+    result = TargetResult(cfg.name, data.counts, metrics, comparisons, subgroups, oracle, sample_size,
+                          optimism, model, protocol, skipped, time.perf_counter() - start, oof=oof)
+    result.protocol = {**protocol, **timing}
+    if export_dir is not None:
+        result.exported = export_model(model, Path(export_dir))
+    if tracking:
+        from rairpredict.experiment.logging import log_target_result
+
+        log_target_result(result, cfg, data, register=register)
+        if export_dir is not None:  # re-export with the registered name/version in metadata
+            result.exported = export_model(model, Path(export_dir))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _protocol_text(protocol: dict, optimism_boot: int) -> str:
+    if not protocol:
+        return ""
+    return (f"nested CV: {protocol['repeats']} x {protocol['outer_folds']}-fold stratified outer CV "
+            f"(seeds {protocol['seed']}..{protocol['seed'] + protocol['repeats'] - 1}), "
+            f"{protocol['inner_folds']}-fold inner CV with {protocol['trials_per_fold']} Optuna trials per outer "
+            f"fold; {protocol['calibration']}; figures = median over repeats of pooled out-of-fold metrics, "
+            f"95 % CI DeLong (AUROC), Wald (calibration), Wilson (rates); Harrell bootstrap optimism "
+            f"correction with {optimism_boot} replicates for the final model")
+
+
+def _limitations(data: TargetData, sample_size: dict, cfg) -> list[str]:
+    out = []
+    if data.synthetic:
+        out.append("Developed on a SYNTHETIC cohort from rairpredict's simulator; not validated on patients.")
+    if not sample_size.get("adequate", True):
+        out.append("Sample size below Riley et al. 2020 criteria: expect overfitting; interpret with caution.")
+    if data.events < 100:
+        out.append(f"Only {data.events} events: wide confidence intervals.")
+    out.append("Internal validation only (nested cross-validation); external validation is needed before use.")
+    out.append(f"Valid only at the {cfg.decision_point} decision point with the listed inputs.")
+    return out
+
+
+def export_model(model: RiskModel, directory: Path) -> str:
+    """Write ``<target>.joblib`` and ``<target>.json`` (metadata + sha256) to ``directory``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{model.target}.joblib"
+    digest = model.save(path)
+    meta = {**model.metadata, "sha256": digest, "target": model.target, "features": model.features,
+            "kind": model.kind, "bands": model.bands, "band_names": model.band_names}
+    (directory / f"{model.target}.json").write_text(json.dumps(meta, indent=2, default=str))
+    return str(path)

@@ -23,7 +23,8 @@ def label_rair(table: pd.DataFrame, *, cumulative_threshold_gbq: float | None = 
     1. **No uptake or loss of uptake in known disease**: known disease
        (``known_lesions`` > 0, ``lesions_without_uptake`` > 0 or
        ``persistent_disease``) AND (``post_scan_any_uptake`` False OR
-       ``post_scan_uptake_loss`` True).  Reading chosen: criterion 1 as written
+       ``post_scan_uptake_loss`` True; missing loss is False on course 1,
+       which has no earlier scan to compare with).  Reading chosen: criterion 1 as written
        ("no uptake on the post-therapy scan") would call every patient whose
        remnant was ablated earlier refractory, so it applies only where there is
        disease that should take up iodine; known absence of disease makes it
@@ -48,6 +49,12 @@ def label_rair(table: pd.DataFrame, *, cumulative_threshold_gbq: float | None = 
        (Study B assigned each patient one criterion; we report all).  FDG PET
        not done (missing) counts as "not positive" only when disease is known
        to be absent (PET is done when disease is suspected); otherwise NA.
+
+    The inferences assume consistent data (``lesions_without_uptake`` <=
+    ``known_lesions``; progression only with persistent disease; a positive
+    FDG PET only with persistent disease or known lesions); under that
+    assumption removing an input never turns a known label into its
+    opposite, only into NA.
 
     Combination: any criterion True -> ``rair`` True; all five False -> False;
     otherwise NA ("unknown: criteria ... not evaluable").  ATA 2025 Rec 59A:
@@ -92,7 +99,9 @@ def label_rair(table: pd.DataFrame, *, cumulative_threshold_gbq: float | None = 
 
     # Inferences from the raw fields (consistent data assumed): no known lesion
     # -> none without uptake; no persistent disease -> no progression;
-    # progression -> persistent disease.
+    # progression -> persistent disease; a first course has no earlier scan,
+    # so no loss of uptake.
+    loss = np.where(np.isnan(loss) & (col_float(table, "course_number") == 1), 0.0, loss)
     without_pos = np.where(np.isnan(without) & (known == 0), 0.0, tri_cmp(without, 0, ">"))
     prog = np.where(np.isnan(prog) & (persist == 0), 0.0, prog)
     persist = np.where(np.isnan(persist) & (prog == 1), 1.0, persist)

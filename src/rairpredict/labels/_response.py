@@ -43,7 +43,8 @@ def label_ata_response(
 
     An unmeasured Tg (one of the two) neither supports nor excludes a class;
     the other decides.  Where the result is NA and ``ata_response_reported``
-    is present, the reported category is used (reason starts "reported").
+    is present, the reported category is used (reason starts "reported"),
+    except a reported "excellent" for a TgAb-positive patient (stays NA).
 
     Parameters
     ----------
@@ -121,7 +122,8 @@ def label_ata_response(
                    "unknown: follow-up imaging missing")
     reason = np.where(missing, why, reason)
     reported = col_str(table, "ata_response_reported")
-    use_rep = missing & (reported != None)  # noqa: E711
+    # A reported "excellent" cannot stand for a TgAb-positive patient.
+    use_rep = missing & (reported != None) & ~((reported == "excellent") & (tgab == 1))  # noqa: E711
     cats = np.where(use_rep, reported, cats)
     reason = np.where(use_rep, "reported: " + reported.astype(str), reason)
     out = pd.DataFrame(index=table.index)

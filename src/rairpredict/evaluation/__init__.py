@@ -1,1 +1,45 @@
-"""evaluation."""
+"""Validation statistics for clinical prediction models, each with its CI.
+
+Pure functions over arrays: ``y`` (0/1 outcomes), ``p`` (predicted
+probabilities) and optional subgroup columns. Estimates come as
+:class:`Estimate` ``(estimate, lo, hi)`` tuples or pandas objects, with
+``1 - alpha`` confidence intervals (``alpha=0.05``). Plots live in
+:mod:`rairpredict.evaluation.plots`.
+
+Examples
+--------
+>>> import numpy as np
+>>> from rairpredict.evaluation import auroc_ci, calibration_intercept_slope
+>>> rng = np.random.default_rng(0)
+>>> p = rng.uniform(0.05, 0.9, 500); y = rng.binomial(1, p)
+>>> auc, lo, hi = auroc_ci(y, p)
+>>> list(calibration_intercept_slope(y, p).index)
+['cal_intercept', 'cal_slope']
+"""
+from ._calibration import (brier_score, calibration_curve_flexible, calibration_deciles,
+                           calibration_intercept_slope, integrated_calibration_index,
+                           observed_expected_ratio, restricted_cubic_spline, scaled_brier_score)
+from ._decision_curve import decision_curve, net_benefit
+from ._discrimination import (auprc, auroc, auroc_ci, bootstrap_auc_difference, delong_covariance,
+                              delong_test)
+from ._optimism import optimism_corrected
+from ._report import evaluate_predictions, metrics_frame
+from ._sample_size import (SampleSizeResult, max_r2_cs, r2_cs_from_c_statistic, riley_sample_size,
+                           sample_size_warning)
+from ._subgroups import age_band, subgroup_metrics
+from ._threshold import confusion_counts, threshold_metrics, wilson_ci
+from ._utils import Estimate, EvaluationInputError
+
+__all__ = [
+    "Estimate", "EvaluationInputError",
+    "auroc", "auroc_ci", "delong_covariance", "delong_test", "bootstrap_auc_difference", "auprc",
+    "brier_score", "scaled_brier_score", "calibration_intercept_slope", "observed_expected_ratio",
+    "calibration_curve_flexible", "calibration_deciles", "integrated_calibration_index",
+    "restricted_cubic_spline",
+    "wilson_ci", "confusion_counts", "threshold_metrics",
+    "net_benefit", "decision_curve",
+    "optimism_corrected",
+    "riley_sample_size", "SampleSizeResult", "max_r2_cs", "r2_cs_from_c_statistic", "sample_size_warning",
+    "age_band", "subgroup_metrics",
+    "evaluate_predictions", "metrics_frame",
+]

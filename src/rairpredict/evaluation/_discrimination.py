@@ -118,7 +118,7 @@ def delong_test(y, p1, p2, alpha: float = 0.05) -> pd.Series:
     Examples
     --------
     >>> r = delong_test([0, 0, 1, 1, 0, 1], [.1, .2, .8, .7, .3, .6], [.2, .1, .6, .9, .4, .3])
-    >>> round(r["difference"], 3)
+    >>> round(float(r["difference"]), 3)
     0.111
     """
     y, p1 = check_y_p(y, p1, "p1")

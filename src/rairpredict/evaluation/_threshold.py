@@ -52,8 +52,8 @@ def threshold_metrics(y, p, threshold: float, alpha: float = 0.05) -> pd.DataFra
     Examples
     --------
     >>> m = threshold_metrics([1, 1, 0, 0, 0], [0.9, 0.2, 0.6, 0.1, 0.3], 0.5)
-    >>> m.loc["sensitivity", ["numerator", "denominator"]].tolist()
-    [1, 2]
+    >>> m["numerator"].tolist(), m["denominator"].tolist()
+    ([1, 2, 1, 2], [2, 3, 2, 3])
     """
     c = confusion_counts(y, p, threshold)
     tp, fp, tn, fn = c["tp"], c["fp"], c["tn"], c["fn"]
@@ -64,7 +64,7 @@ def threshold_metrics(y, p, threshold: float, alpha: float = 0.05) -> pd.DataFra
         est = wilson_ci(k, n, alpha)
         rows[name] = {"estimate": est.estimate, "lo": est.lo, "hi": est.hi,
                       "numerator": int(k), "denominator": int(n)}
-    out = pd.DataFrame.from_dict(rows, orient="index")
+    out = pd.DataFrame.from_dict(rows, orient="index").astype({"numerator": int, "denominator": int})
     out.attrs["counts"] = c.to_dict()
     out.attrs["threshold"] = float(threshold)
     return out

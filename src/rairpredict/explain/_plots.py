@@ -69,6 +69,7 @@ def plot_dependence(contrib: pd.DataFrame, X: pd.DataFrame, feature: str, max_po
     -------
     matplotlib.figure.Figure
     """
+    import matplotlib.pyplot as plt
     import shap
 
     if feature not in contrib.columns or feature == BIAS:

@@ -23,7 +23,7 @@ import pandas as pd
 from rairpredict.evaluation import (auprc, auroc_ci, brier_score, calibration_intercept_slope,
                                     delong_test, threshold_metrics)
 
-__all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "age_band"]
+__all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "age_band", "markdown_table"]
 
 
 def metrics_one(y, p, threshold: float) -> dict[str, float]:
@@ -82,3 +82,11 @@ def age_band(age) -> pd.Series:
 
     age = pd.to_numeric(pd.Series(age), errors="coerce")
     return pd.Series(np.where(age.isna(), None, np.where(age < cut, f"<{cut}", f">={cut}")), index=age.index)
+
+
+def markdown_table(df: pd.DataFrame) -> str:
+    """GitHub Markdown table of ``df`` (index dropped); avoids a tabulate dependency."""
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)

@@ -1,0 +1,179 @@
+"""Synthetic DTC cohort with a known causal model and an exact oracle.
+
+The package's embedded default data: one row per patient-course in the
+canonical contract (``contract.yaml``), raw follow-up findings from which
+:mod:`rairpredict.labels` derives the labels (the simulator never computes a
+label), derived fields from :func:`rairpredict.cohort.derive.add_derived`, and
+``oracle_p_*`` columns: the true P(label = 1 | pre-therapy record).
+
+Causal model (DAG; ``->`` = "is a parent of")::
+
+    patient & tumour x0 (age, sex, smoking, histology, size, ETE, N, LN counts,
+        M, course, structural_disease_pre, preparation, 99mTc uptake, TgAb, activity)
+    x0 -> BRAF, TERT                                   (latent unless tested)
+    x0 (uptake, preparation) -> TSH
+    TSH, BRAF, TERT, x0 -> z  partial/delayed NIS activation (latent)
+    BRAF, TERT, x0 -> d       dedifferentiated biology (latent)
+    d, x0 -> stimulated Tg, recurrence_before_rai       (observed pre-therapy)
+    z, x0 -> 48 h retention -> dose rates 24/48/72 h; early radiation reactions
+    z, d, x0 -> post-therapy scan (no uptake, loss, non-avid lesion)
+    z, d, x0 -> structural change 12-16 m (progressed / resolved / shrank / stable),
+                biochemical persistence, FDG PET, follow-up Tg / TgAb / imaging
+
+Equations (coefficients in :class:`rairpredict.reference.simulation.SimulationParams`;
+``logit`` = log-odds, N = normal)::
+
+    log TSH  ~ N(log 104, 0.56)                     rhTSH (Study A 123.3 +/- 75.8)
+    log TSH  ~ N(log 76 - 0.07 log(u/2), 0.33)      withdrawal; u = 99mTc uptake %
+    logit P(z=1) = a_z + 3.4 log(TSH/80) + 0.7 BRAF + 0.7 TERT + 0.6 aggressive + 0.15 age/10
+    logit P(d=1) = a_d + Li 2018 terms (smoking, follicular, ETE, >= 4 nodes,
+                   LN ratio >= 0.53, N1) + M1 + age + BRAF + TERT + repeat course
+    log Tg   ~ N(m[prep, group] + 0.06 log(u/2) + M1 - 0.7 TgAb+ - 0.5 d, s[prep, group])
+    log R48  ~ N(log r_prep - s^2/2 + 0.1 log(u/2) + 0.15 structural + log(0.35) z, 0.35)
+               r_withdrawal 0.148, r_rhTSH 0.089 (Ravichandran 2016; gap a parameter)
+    dose_rate_48h = activity * 50 uSv/h/GBq * R48;  24/72 h via T_eff (Remy 2008) x 0.8^z
+    logit P(reaction) = -0.5 + 0.6 log(A/3.7) + 0.4 log(u/2) + 0.3 withdrawal - 1.6 z
+    P(progression) = structural * expit(-2.6 + 2.9 d + 0.6 z + 0.4 M1), etc.
+    log(Tg_fu / Tg) ~ N(mu[structural change] + 0.7 d + 0.6 z, 0.85)
+
+Study A's groups: the simulator's "unexpected uptake" is the label of
+:func:`rairpredict.labels.label_unexpected_uptake`; the "predictable uptake"
+comparison group is read as patients with high pre-therapy uptake whose
+post-therapy picture agreed (uptake >= threshold, label False).  Under
+withdrawal a functioning remnant blunts the TSH rise, so the high-uptake
+(predictable) group has a lower mean TSH (73.9) than all withdrawal patients
+(80.7); partial activation rises with TSH, so the unexpected group's TSH is
+high (114.1); rhTSH gives pharmacological TSH (123.3) and lower Tg.
+
+Missingness: BRAF/TERT untested (MCAR, ~65-70 %), tumour size (MCAR 4 %),
+LN counts missing exactly when nodes were not examined (NX), FDG PET done
+mostly when Tg is high and the 131I scan negative (depends on observed Tg and
+on the scan), follow-up stimulated Tg MCAR 8 %.  The oracle integrates over
+all of it (see ``_sim_oracle``).
+
+Examples
+--------
+>>> from rairpredict.cohort.simulate import simulate_cohort
+>>> df = simulate_cohort(200, seed=1)
+>>> df["patient_id"].iloc[0], len(df)
+('SIM-000001', 200)
+>>> bool(df["oracle_p_rair"].between(0, 1).all())
+True
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rairpredict.cohort._sim_oracle import oracle
+from rairpredict.cohort._sim_sample import sample
+from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.derive import add_derived
+from rairpredict.cohort.validate import canonical_dtype
+from rairpredict.errors import ConfigError
+from rairpredict.reference.simulation import PROFILES, make_params
+
+__all__ = ["simulate_cohort", "PROFILES", "ORACLE_COLUMNS"]
+
+ORACLE_COLUMNS = ("oracle_p_unexpected_uptake", "oracle_p_rair", "oracle_p_second_course_benefit")
+
+
+def _cat(codes, name: str) -> pd.Categorical:
+    cats = list(load_contract()[name].categories)
+    return pd.Categorical.from_codes(np.asarray(codes, dtype=int), categories=cats)
+
+
+def _columns(c: dict, n: int) -> dict:
+    na = np.nan
+    return {
+        "patient_id": [f"SIM-{i:06d}" for i in range(1, n + 1)],
+        "age_years": c["age"], "sex": _cat(np.where(c["female"], 0, 1), "sex"),
+        "smoking": c["smoking"], "hx_radiotherapy": c["hx_radiotherapy"],
+        "thyroid_function": _cat(c["thyroid_function"], "thyroid_function"),
+        "physical_examination": _cat(c["physical_examination"], "physical_examination"),
+        "adenopathy": _cat(c["adenopathy"], "adenopathy"),
+        "histology": _cat(c["histology"], "histology"), "tumour_size_mm": c["size"],
+        "multifocal": c["multifocal"], "ete": _cat(c["ete"], "ete"),
+        "vascular_invasion": c["vascular_invasion"], "vascular_invasion_foci": c["vascular_foci"],
+        "resection_complete": c["resection_complete"], "t_stage": _cat(c["t_stage"], "t_stage"),
+        "n_stage": _cat(c["n_stage"], "n_stage"), "m_stage": _cat(c["m1"].astype(int), "m_stage"),
+        "ln_examined": c["ln_examined"], "ln_positive": c["ln_positive"],
+        "largest_node_mm": c["largest_node_mm"],
+        "distant_met_site": _cat(c["distant_met_site"], "distant_met_site"),
+        "braf_v600e": c["braf_obs"], "tert_promoter": c["tert_obs"],
+        "recurrence_before_rai": c["recurrence"], "structural_disease_pre": c["structural_pre"],
+        "reoperated_before_course": c["reoperated"],
+        "preparation": _cat(c["rhtsh"].astype(int), "preparation"),
+        "tsh_stim_mu_l": c["tsh"], "tg_stim_ng_ml": c["tg"], "tgab_iu_ml": c["tgab"],
+        "tc99m_uptake_pct": c["tc99m"], "activity_gbq": c["activity"], "course_number": c["course"],
+        "cumulative_activity_gbq": c["cumulative"],
+        "dose_rate_24h_usv_h": c["dr24"], "dose_rate_48h_usv_h": c["dr48"], "dose_rate_72h_usv_h": c["dr72"],
+        "early_radiation_reactions": c["reactions"],
+        "post_scan_any_uptake": c["post_uptake"], "post_scan_uptake_loss": c["uptake_loss"],
+        "known_lesions": c["known_lesions"], "lesions_without_uptake": c["lesions_without_uptake"],
+        "fdg_pet": _cat(c["fdg"], "fdg_pet"),
+        "structural_progression_12_16m": c["progression"], "persistent_disease": c["persistent"],
+        "tg_suppressed_fu_ng_ml": c["tg_supp_fu"], "tg_stim_fu_ng_ml": c["tg_fu"],
+        "tgab_fu_iu_ml": c["tgab_fu"], "tgab_trend": _cat(c["tgab_trend"], "tgab_trend"),
+        "imaging_fu": _cat(c["imaging_fu"], "imaging_fu"),
+        "structural_change_fu": _cat(c["change"], "structural_change_fu"),
+        "recurred": c["recurred"], "ata_response_reported": np.full(n, na),
+    }
+
+
+def _resolve_profile(profile: str) -> dict:
+    if profile not in PROFILES:
+        raise ConfigError(f"simulate: unknown profile {profile!r}; expected one of {sorted(PROFILES)}")
+    return PROFILES[profile]
+
+
+def simulate_arrays(n: int, seed: int = 0, *, profile: str = "default", params=None) -> dict:
+    """Raw simulation (covariates, latent state) as arrays; for tests and tooling."""
+    if int(n) < 1:
+        raise ConfigError(f"simulate: n must be >= 1 (got {n})")
+    rng = np.random.default_rng(seed)
+    return sample(rng, int(n), _resolve_profile(profile), make_params(params))
+
+
+def simulate_cohort(n: int, seed: int = 0, *, profile: str = "default", params=None) -> pd.DataFrame:
+    """Simulate ``n`` patient-courses from the causal model.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows (patient-courses).
+    seed : int
+        Seed of ``numpy.random.default_rng``; the same (n, seed, profile,
+        params) gives an identical frame.
+    profile : {"default", "A", "B", "C"}
+        Covariate mix: Study A-like (first courses, withdrawal/rhTSH), Study
+        B-like (course mix 70/14/9/3.5/3 %, 42 % follicular), Study C-like (all
+        repeat courses for incomplete response, no distant metastases) or a
+        mixture usable for all three targets.
+    params : SimulationParams or dict, optional
+        Overrides of :class:`rairpredict.reference.simulation.SimulationParams`.
+
+    Returns
+    -------
+    DataFrame
+        Contract columns in contract dtypes (derived fields included), then
+        ``oracle_p_unexpected_uptake``, ``oracle_p_rair``,
+        ``oracle_p_second_course_benefit`` (NaN for first courses).
+
+    Examples
+    --------
+    >>> df = simulate_cohort(50, seed=3, profile="C")
+    >>> int(df["course_number"].min())
+    2
+    """
+    p = make_params(params)
+    sim = simulate_arrays(n, seed, profile=profile, params=p)
+    c = sim["cov"]
+    contract = load_contract()
+    cols = _columns(c, int(n))
+    frame = pd.DataFrame({f.name: pd.Series(cols[f.name]).astype(canonical_dtype(f))
+                          for f in contract if not f.derived})
+    frame = add_derived(frame)
+    for name, values in oracle(c, p).items():
+        frame[name] = values
+    return frame

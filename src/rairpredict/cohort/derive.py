@@ -306,7 +306,7 @@ def derive_t_eff_h(dose_rates: np.ndarray, times_h=(24.0, 48.0, 72.0)) -> np.nda
     """
     y = np.asarray(dose_rates, dtype=float)
     x = np.asarray(times_h, dtype=float)[None, :]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         w = (y > 0).astype(float)  # NaN > 0 is False
         ly = np.where(w > 0, np.log(np.where(w > 0, y, 1.0)), 0.0)
         k = w.sum(1)
@@ -341,7 +341,7 @@ def add_derived(table: pd.DataFrame) -> pd.DataFrame:
     [False, True, <NA>]
     """
     out = table.copy()
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         pos, exam = col_float(table, "ln_positive"), col_float(table, "ln_examined")
         out["ln_ratio"] = np.where(exam > 0, pos / np.where(exam > 0, exam, 1.0), np.nan)
         tg, tsh = col_float(table, "tg_stim_ng_ml"), col_float(table, "tsh_stim_mu_l")

@@ -58,7 +58,7 @@ def label_second_course_benefit(table: pd.DataFrame, *, tg_fall_fraction: float 
     # Positive if any measurement is positive; negative if all measured ones are.
     tgab = np.where((measured == 1).any(1), 1.0,
                     np.where((measured == 0).any(1), 0.0, np.nan))
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         fall = np.where(before > 0, (before - after) / np.where(before > 0, before, 1.0), np.nan)
     # Tiny tolerance so that e.g. 40 -> 20 is a fall of exactly 0.5.
     tg_fell = tri_cmp(fall, frac - 1e-12, ">=")

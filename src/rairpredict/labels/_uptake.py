@@ -46,7 +46,7 @@ def label_unexpected_uptake(
     lo = (clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ
           if low_dose_rate_per_gbq is None else low_dose_rate_per_gbq)
     activity = col_float(table, "activity_gbq")
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         per_gbq = np.where(activity > 0, col_float(table, "dose_rate_48h_usv_h") / np.where(activity > 0, activity, 1.0),
                            np.nan)
     high = tri_cmp(col_float(table, "tc99m_uptake_pct"), hi, ">=")

@@ -1,0 +1,300 @@
+"""Score a cohort file in bounded memory: stream chunks, validate, score, write atomically.
+
+* Canonical CSV and Parquet inputs are streamed (``pandas.read_csv(chunksize=)``,
+  ``pyarrow.parquet.ParquetFile.iter_batches``): memory is bounded by
+  ``chunk_size``, not by the file. Each chunk is validated with
+  :func:`rairpredict.cohort.validate_canonical` and gets its derived fields.
+* Inputs mapped by a cohort config go through
+  :func:`rairpredict.cohort.import_cohort`, which reads the whole file (recodes
+  and ``any_of`` columns are not chunk-aware); it is then scored in chunks.
+  Excel inputs are read whole too.
+* Duplicate ``patient_id`` across chunks is checked only with
+  ``check_duplicates=True`` (it keeps every id in memory); within a chunk it
+  is always checked.
+* Output (Parquet or CSV) is written chunk by chunk into a temporary file in
+  the output's directory and renamed into place at the end: a killed job
+  leaves no file that looks complete, and an existing OUT is replaced only by
+  a complete one. The input is only read.
+* Rows that fail validation go to ``<OUT stem>.rejects.csv`` beside OUT, one
+  line per problem with its rule; ``rows_in == rows_scored + rows_rejected``.
+"""
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.io import atomic_path, escape_formulas
+from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
+from rairpredict.errors import CohortFileError
+from rairpredict.scoring._frame import INPUT_PREFIX, score_frame
+
+__all__ = ["score_file", "ScoreSummary", "rejects_path"]
+
+_PARQUET = {".parquet", ".pq"}
+_CSV = {".csv", ".tsv", ".txt"}
+_FLOAT_SUFFIXES = ("_log_odds", "_prob_change")
+_EMPTY_REJECTS = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string")
+                               for c in REJECT_COLUMNS})
+
+
+@dataclass(frozen=True)
+class ScoreSummary:
+    """Outcome of :func:`score_file` (aggregates only, no patient data)."""
+
+    rows_in: int
+    rows_scored: int
+    rows_rejected: int
+    seconds: float
+    output: Path
+    rejects: Path
+
+    def line(self) -> str:
+        return f"rows in = {self.rows_in}, scored = {self.rows_scored}, rejected = {self.rows_rejected}"
+
+
+def rejects_path(output) -> Path:
+    """``<OUT stem>.rejects.csv`` beside ``output``."""
+    output = Path(output)
+    return output.with_name(output.stem + ".rejects.csv")
+
+
+# ---------------------------------------------------------------- reading
+def _csv_chunks(path: Path, chunk_size: int):
+    from rairpredict.cohort.io import _sniff_delimiter  # one sniffing rule for import and scoring
+
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        sample = fh.read(64 * 1024)
+    if not sample.strip():
+        raise CohortFileError(path, "empty file (no header, no rows)")
+    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(sample)
+    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                         encoding="utf-8-sig", chunksize=chunk_size)
+    done = 0
+    while True:
+        try:
+            chunk = next(reader)
+        except StopIteration:
+            return
+        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
+            raise CohortFileError(path, f"unreadable CSV after data row {done}: "
+                                  f"{str(exc).splitlines()[0]}") from None
+        chunk.columns = [str(c).strip() for c in chunk.columns]
+        done += len(chunk)
+        yield chunk
+
+
+def _parquet_chunks(path: Path, chunk_size: int):
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(path)
+    except Exception as exc:  # a user file that is not Parquet
+        raise CohortFileError(path, f"unreadable Parquet: {type(exc).__name__}") from None
+    for batch in pf.iter_batches(batch_size=chunk_size):
+        yield batch.to_pandas()
+
+
+def _count_rows(path: Path) -> int | None:
+    if path.suffix.lower() in _PARQUET:
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    return None
+
+
+def _canonical_chunks(path: Path, chunk_size: int, check_duplicates: bool):
+    """Yield (accepted table with derived fields, rejects, rows in) per chunk."""
+    from rairpredict.cohort.derive import add_derived
+
+    suffix = path.suffix.lower()
+    if suffix in _PARQUET:
+        chunks = _parquet_chunks(path, chunk_size)
+    elif suffix in _CSV:
+        chunks = _csv_chunks(path, chunk_size)
+    else:  # Excel and friends cannot be streamed
+        from rairpredict.cohort.io import read_table
+
+        whole = read_table(path)
+        chunks = (whole.iloc[i:i + chunk_size] for i in range(0, len(whole), chunk_size))
+    seen: set = set()
+    offset = 0
+    for raw in chunks:
+        result = validate_canonical(raw, file=path, row_offset=offset, check_duplicates=True)
+        table, rejects = result.table, result.rejects
+        if check_duplicates and len(table):
+            dup = table["patient_id"].isin(seen).to_numpy(bool)
+            if dup.any():
+                accepted = np.setdiff1d(np.arange(len(raw)), rejects["source_row"].to_numpy() - offset - 1)
+                extra = pd.DataFrame({"source_row": accepted[dup] + offset + 1,
+                                      "patient_id": table.loc[dup, "patient_id"].to_numpy(),
+                                      "column": "patient_id", "value": "", "rule": "duplicate_id",
+                                      "message": "patient_id seen in an earlier chunk"})
+                rejects = pd.concat([rejects, extra], ignore_index=True)[REJECT_COLUMNS]
+                table = table[~dup].reset_index(drop=True)
+            seen.update(table["patient_id"].dropna())
+        offset += len(raw)
+        yield add_derived(table), rejects, len(raw)
+
+
+def _mapped_chunks(path: Path, config, chunk_size: int):
+    from rairpredict.cohort.importer import import_cohort
+
+    result = import_cohort(path, config)
+    table, n = result.table, result.n_in
+    if len(table) == 0:
+        yield table, result.rejects, n
+        return
+    for i in range(0, len(table), chunk_size):
+        first = i == 0
+        yield table.iloc[i:i + chunk_size], result.rejects if first else result.rejects.iloc[:0], n if first else 0
+
+
+# ---------------------------------------------------------------- writing
+def _arrow_type(column: str, dtype) -> pa.DataType:
+    if column == "probability" or column.endswith(_FLOAT_SUFFIXES):
+        return pa.float64()
+    if column.startswith(INPUT_PREFIX):
+        name = column[len(INPUT_PREFIX):]
+        contract = load_contract()
+        kind = contract[name].dtype if name in contract else "string"
+        return {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}.get(kind, pa.string())
+    return pa.string()
+
+
+class _Writer:
+    """Append scored chunks to a Parquet or CSV file (schema fixed by the first chunk)."""
+
+    def __init__(self, path: Path, final: Path):
+        self.path, self.final = path, final
+        self.suffix = final.suffix.lower()
+        if self.suffix not in _PARQUET | _CSV:
+            raise CohortFileError(final, f"unknown output format {self.suffix!r} (use .parquet or .csv)")
+        self.schema = None
+        self._pq = None
+        self._columns = None
+
+    def write(self, frame: pd.DataFrame) -> None:
+        if self._columns is None:
+            self._columns = list(frame.columns)
+            self.schema = pa.schema([(c, _arrow_type(c, frame[c].dtype)) for c in self._columns])
+        frame = frame[self._columns]
+        if self.suffix in _PARQUET:
+            import pyarrow.parquet as pq
+
+            arrays = [pa.array(frame[c].astype(object).where(frame[c].notna(), None)
+                               if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c],
+                               type=f.type, from_pandas=True) for c, f in zip(self._columns, self.schema)]
+            batch = pa.Table.from_arrays(arrays, schema=self.schema)
+            if self._pq is None:
+                self._pq = pq.ParquetWriter(self.path, self.schema)
+            self._pq.write_table(batch)
+        else:
+            first = self._pq is None
+            escape_formulas(frame).to_csv(self.path, mode="w" if first else "a", header=first, index=False,
+                                          sep="\t" if self.suffix == ".tsv" else ",", lineterminator="\n")
+            self._pq = True
+
+    def close(self) -> None:
+        if self._pq is not None and self._pq is not True:
+            self._pq.close()
+
+
+# ---------------------------------------------------------------- entry point
+def _progress_bar(progress, total):
+    if callable(progress):
+        return progress, None
+    if progress is None:
+        progress = sys.stderr.isatty()
+    if not progress:
+        return None, None
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="rows", unit_scale=True, desc="scoring", file=sys.stderr)
+    return bar.update, bar
+
+
+def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None, chunk_size: int = 100_000,
+               progress=None, report=print, with_inputs: bool = False,
+               check_duplicates: bool = False) -> ScoreSummary:
+    """Score a cohort file into ``output`` (+ rejects beside it).
+
+    Parameters
+    ----------
+    model_ref : RiskModel, str, Path or None
+        A model, or a reference for :func:`rairpredict.scoring.load_model_ref`.
+    input, output : str or Path
+        ``input``: CSV (any of ``, ; TAB |``), Parquet or Excel. ``output``:
+        ``.parquet`` or ``.csv``. ``input`` is never modified.
+    explain : int
+        Reasons per patient (0: none, prediction speed).
+    cohort_config : CohortConfig, str, Path or None
+        Map a non-canonical file (read whole); ``None``: canonical, streamed.
+    chunk_size : int
+        Rows per chunk; bounds memory.
+    progress : bool, callable or None
+        tqdm bar on stderr (``None``: only when stderr is a terminal), or a
+        callable called with the number of input rows of each finished chunk.
+    report : callable or None
+        Called with the final ``"rows in = N, scored = S, rejected = R"`` line.
+    with_inputs : bool
+        Add ``input__<field>`` columns.
+    check_duplicates : bool
+        Reject a ``patient_id`` already seen in an earlier chunk (memory grows
+        with the number of ids, hence off by default).
+
+    Returns
+    -------
+    ScoreSummary
+    """
+    from rairpredict.scoring._refs import load_model_ref
+
+    start = time.perf_counter()
+    model = load_model_ref(model_ref)
+    input, output = Path(input), Path(output)
+    if not input.is_file():
+        raise CohortFileError(input, "unreadable file: does not exist or is not a file")
+    if output.resolve() == input.resolve():
+        raise CohortFileError(output, "output would overwrite the input")
+    if chunk_size < 1:
+        raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    rej_path = rejects_path(output)
+    chunks = (_mapped_chunks(input, cohort_config, chunk_size) if cohort_config is not None
+              else _canonical_chunks(input, chunk_size, check_duplicates))
+    update, bar = _progress_bar(progress, _count_rows(input) if cohort_config is None else None)
+    n_in = n_scored = n_rejected = 0
+    try:
+        # rejects are renamed into place first, OUT last: a present OUT means a finished job
+        with atomic_path(output) as tmp, atomic_path(rej_path) as rej_tmp:
+            writer, rej_writer = _Writer(tmp, output), _Writer(rej_tmp, rej_path)
+            try:
+                rej_writer.write(_EMPTY_REJECTS)
+                for table, rej, rows in chunks:
+                    scored = score_frame(model, table, explain=explain, with_inputs=with_inputs)
+                    if len(scored) or writer.schema is None:
+                        writer.write(scored)
+                    if len(rej):
+                        rej_writer.write(rej)
+                    n_in += rows
+                    n_scored += len(scored)
+                    n_rejected += int(rej["source_row"].nunique())
+                    if update is not None:
+                        update(rows)
+            finally:
+                writer.close()
+                rej_writer.close()
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = ScoreSummary(n_in, n_scored, n_rejected, time.perf_counter() - start, output, rej_path)
+    # The accounting invariant: every input row is scored or rejected, never both, never lost.
+    assert n_in == n_scored + n_rejected, f"row accounting broken: {summary.line()}"
+    if report is not None:
+        report(summary.line())
+    return summary

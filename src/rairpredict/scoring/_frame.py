@@ -1,0 +1,232 @@
+"""Score a canonical table in memory: calibrated risk, band, flags and exact reasons.
+
+The hot path of batch scoring. For XGBoost one feature matrix is built per
+call and, when reasons are asked for, one ``pred_contribs`` call gives every
+exact TreeSHAP contribution; the margin is their row sum, so the model is not
+evaluated twice. ``explain=0`` skips contributions entirely (prediction speed).
+
+Scale of the reasons (``reason_i_log_odds``): with sigmoid (Platt) calibration,
+``p = expit(a * margin + b)``, contributions are multiplied by ``a`` and are
+exactly additive on the calibrated log-odds. Isotonic calibration is a
+monotone step function, not a linear map: contributions then stay on the
+model margin (ranking and sign keep their meaning) and ``reason_i_prob_change``
+is ``p - isotonic(margin - contribution)``.
+
+Examples
+--------
+>>> from rairpredict.scoring import score_frame          # doctest: +SKIP
+>>> score_frame(model, table, explain=3).columns[:6].tolist()  # doctest: +SKIP
+['patient_id', 'probability', 'risk_band', 'target', 'model_name', 'model_version']
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rairpredict.cohort.contract import load_contract
+from rairpredict.explain import (BIAS, linear_contributions, scale_contributions, top_reasons,
+                                 tree_contributions_array)
+
+__all__ = ["score_frame", "field_contributions", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
+           "MISSING_TEXT"]
+
+#: Leading output columns, always present, in this order (shared with the report).
+SCORE_COLUMNS = ["patient_id", "probability", "risk_band", "target", "model_name", "model_version",
+                 "missing_inputs", "implausible_inputs"]
+#: Per-reason columns ``reason_{i}_{x}`` for x in this order.
+REASON_FIELDS = ["feature", "value", "unit", "log_odds", "direction", "prob_change"]
+INPUT_PREFIX = "input__"
+#: Text shown as ``reason_i_value`` when the patient's value is missing.
+MISSING_TEXT = "missing"
+
+# explain.top_reasons(format="wide") names -> our names
+_WIDE = {"feature": "feature", "value": "value", "unit": "unit", "contribution": "log_odds",
+         "direction": "direction", "probability_change": "prob_change"}
+
+
+def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
+    """Exact contributions (n, p + 1) on the model margin; last column is the bias."""
+    clf = model.classifier
+    if hasattr(clf, "get_booster"):
+        return tree_contributions_array(clf, X.to_numpy(np.float32, na_value=np.nan))
+    if hasattr(clf, "coef_"):
+        # The linear pipeline ends with StandardScaler: the training mean of every
+        # column is 0 there, so phi_j = coef_j * x_j and the bias is the intercept.
+        return linear_contributions(clf, X, np.zeros(X.shape[1])).to_numpy(np.float64)
+    raise TypeError(f"no exact explanation for classifier {type(clf).__name__}")
+
+
+def _margin_only(model, X: pd.DataFrame) -> np.ndarray:
+    clf = model.classifier
+    if hasattr(clf, "get_booster"):
+        return np.asarray(clf.predict(X, output_margin=True), dtype=np.float64)
+    return np.asarray(clf.decision_function(X), dtype=np.float64)
+
+
+def _calibrated_scale(model) -> tuple[float, float] | None:
+    """(a, b) of the calibrated logit ``a * margin + b``; None for isotonic."""
+    cal = model.calibration
+    if cal.method == "isotonic":
+        return None
+    return float(cal.a), float(cal.b)
+
+
+def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """Engineered contributions on the reported scale, and the model margin."""
+    values = _engineered_contributions(model, X)
+    margin = values.sum(axis=1, dtype=np.float64)
+    contrib = pd.DataFrame(values, columns=[*map(str, X.columns), BIAS], index=X.index)
+    scale = _calibrated_scale(model)
+    if scale is not None:
+        contrib = scale_contributions(contrib, *scale)
+    return contrib, margin
+
+
+def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:
+    """Exact contributions per canonical field (one-hot columns summed) plus ``bias``.
+
+    On the calibrated log-odds for sigmoid calibration (rows sum to
+    ``a * margin + b``), on the model margin for isotonic (rows sum to the margin).
+
+    Examples
+    --------
+    >>> c = field_contributions(model, table)              # doctest: +SKIP
+    >>> np.allclose(c.sum(axis=1), a * model.margin(table) + b)  # doctest: +SKIP
+    True
+    """
+    from rairpredict.explain import group_contributions
+
+    X = model.transform(table)
+    contrib, _ = _contrib_frame(model, X)
+    return group_contributions(contrib, model.feature_source).set_axis(table.index)
+
+
+def _format_values(values: np.ndarray) -> np.ndarray:
+    """Patient values as text in contract units; factorised so each distinct value is formatted once."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+    texts = np.array([_text(v) for v in uniques] + [MISSING_TEXT], dtype=object)
+    return texts[codes]  # code -1 (missing) picks the last entry
+
+
+def _text(v) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "yes" if v else "no"
+    if isinstance(v, (float, np.floating)):
+        if np.isnan(v):
+            return MISSING_TEXT
+        # 6 significant digits, never scientific notation (1000000, not 1e+06)
+        return np.format_float_positional(float(v), precision=6, unique=True, fractional=False, trim="-")
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return str(v)
+
+
+def _flag_text(mask: np.ndarray, names: list[str]) -> np.ndarray:
+    """';'-joined names of the True columns of each row (computed per distinct pattern)."""
+    n = mask.shape[0]
+    if n == 0 or not names:
+        return np.full(n, "", dtype=object)
+    patterns, inverse = np.unique(mask, axis=0, return_inverse=True)
+    texts = np.array([";".join(nm for nm, on in zip(names, row) if on) for row in patterns], dtype=object)
+    return texts[np.ravel(inverse)]
+
+
+def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    contract = load_contract()
+    features = [f for f in model.features if f in table.columns]
+    absent = [f for f in model.features if f not in table.columns]
+    missing = np.column_stack([table[f].isna().to_numpy(bool) for f in features] +
+                              [np.ones(len(table), bool)] * len(absent)) if model.features else \
+        np.zeros((len(table), 0), bool)
+    odd_names, odd_cols = [], []
+    for f in features:
+        spec = contract[f] if f in contract else None
+        if spec is None or spec.plausible is None:
+            continue
+        lo, hi = spec.plausible
+        v = pd.to_numeric(table[f], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        with np.errstate(invalid="ignore"):
+            odd_cols.append((v < lo) | (v > hi))
+        odd_names.append(f)
+    odd = np.column_stack(odd_cols) if odd_cols else np.zeros((len(table), 0), bool)
+    return _flag_text(missing, features + absent), _flag_text(odd, odd_names)
+
+
+def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarray, k: int) -> dict:
+    fields = [f for f in dict.fromkeys(model.feature_source.get(c, c) for c in contrib.columns if c != BIAS)]
+    display = pd.DataFrame({f: table[f].to_numpy() for f in fields if f in table.columns}, index=contrib.index)
+    wide = top_reasons(contrib, display, k=k, feature_source=model.feature_source, format="wide")
+    out = {}
+    for i in range(1, min(k, len(fields)) + 1):
+        for src, dst in _WIDE.items():
+            col = wide[f"{src}_{i}"]
+            if dst == "value":
+                col = _format_values(np.asarray(col, dtype=object))
+            elif dst in ("feature", "unit", "direction"):
+                col = np.asarray(col, dtype=object)
+            else:
+                col = np.asarray(col, dtype=np.float64)
+            out[f"reason_{i}_{dst}"] = col
+        if _calibrated_scale(model) is None:
+            # isotonic: probability change through the calibration's own map
+            change = out[f"reason_{i}_log_odds"]
+            out[f"reason_{i}_prob_change"] = model.calibration(margin) - model.calibration(margin - change)
+    return out
+
+
+def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bool = False) -> pd.DataFrame:
+    """Score a canonical table.
+
+    Parameters
+    ----------
+    model : rairpredict.models.risk_model.RiskModel
+    table : DataFrame
+        Canonical table (contract columns and dtypes), e.g. the accepted rows
+        of :func:`rairpredict.cohort.validate_canonical` with derived fields.
+    explain : int
+        Number of reasons per patient (0: no contributions are computed).
+    with_inputs : bool
+        Also return every canonical model input as ``input__<field>``.
+
+    Returns
+    -------
+    DataFrame
+        :data:`SCORE_COLUMNS`, then ``reason_{i}_{feature,value,unit,log_odds,
+        direction,prob_change}`` for i = 1..min(explain, number of fields),
+        then the inputs. ``probability`` equals ``model.predict_proba``.
+        Missing inputs are scored (trees route NaN; the linear pipeline
+        imputes) and listed in ``missing_inputs``; values outside the
+        contract's ``plausible`` range are listed in ``implausible_inputs``.
+    """
+    explain = int(explain)
+    if explain < 0:
+        raise ValueError(f"explain must be >= 0, got {explain}")
+    table = table.reset_index(drop=True)
+    X = model.transform(table)
+    if explain:
+        contrib, margin = _contrib_frame(model, X)
+    else:
+        contrib, margin = None, _margin_only(model, X)
+    proba = np.asarray(model.calibration(margin), dtype=np.float64)
+    missing, odd = _input_flags(model, table)
+    meta = getattr(model, "metadata", {}) or {}
+    n = len(table)
+    ids = table["patient_id"].astype("string").to_numpy(dtype=object, na_value=None) \
+        if "patient_id" in table.columns else np.full(n, None, dtype=object)
+    out = {
+        "patient_id": ids,
+        "probability": proba,
+        "risk_band": np.asarray(model.risk_band(proba), dtype=object) if n else np.array([], dtype=object),
+        "target": np.full(n, str(model.target or ""), dtype=object),
+        "model_name": np.full(n, str(meta.get("name") or model.target or ""), dtype=object),
+        "model_version": np.full(n, "" if meta.get("version") is None else str(meta["version"]), dtype=object),
+        "missing_inputs": missing,
+        "implausible_inputs": odd,
+    }
+    if explain:
+        out.update(_reasons(model, table, contrib, margin, explain))
+    frame = pd.DataFrame(out)
+    if with_inputs:
+        inputs = pd.DataFrame({f"{INPUT_PREFIX}{f}": table[f] for f in model.features if f in table.columns})
+        frame = pd.concat([frame, inputs], axis=1)
+    return frame

@@ -1,1 +1,48 @@
-"""tracking."""
+"""Experiment tracking with MLflow 3: store, run records, model registry.
+
+Runs record the resolved config, environment, metrics, figures and a data
+fingerprint (never patient rows or identifiers); models are logged as pyfunc
+and promoted through registry aliases (``candidate`` -> ``champion``).
+
+Examples
+--------
+>>> from rairpredict.tracking import configure_tracking, get_or_create_experiment
+>>> configure_tracking()  # doctest: +SKIP
+'sqlite:////path/to/repo/mlflow.db'
+>>> get_or_create_experiment("rairpredict-rair")  # doctest: +SKIP
+'1'
+"""
+from ._logging import (
+    KEY_LIBRARIES,
+    dataset_fingerprint,
+    environment_info,
+    flatten,
+    log_config,
+    log_dataset_fingerprint,
+    log_environment,
+    log_figure,
+    log_metrics_dict,
+)
+from ._registry import CANDIDATE, CHAMPION, load_model, log_pyfunc_model, promote, set_alias
+from ._store import configure_tracking, default_artifact_root, get_or_create_experiment
+
+__all__ = [
+    "configure_tracking",
+    "default_artifact_root",
+    "get_or_create_experiment",
+    "dataset_fingerprint",
+    "log_dataset_fingerprint",
+    "log_config",
+    "flatten",
+    "environment_info",
+    "log_environment",
+    "log_metrics_dict",
+    "log_figure",
+    "KEY_LIBRARIES",
+    "log_pyfunc_model",
+    "set_alias",
+    "promote",
+    "load_model",
+    "CANDIDATE",
+    "CHAMPION",
+]

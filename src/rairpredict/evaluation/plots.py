@@ -5,7 +5,7 @@ Examples
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
 >>> p = rng.uniform(0.05, 0.9, 300); y = rng.binomial(1, p)
->>> fig = plot_calibration(y, p, n_boot=0)
+>>> fig = plot_calibration(y, p)
 >>> len(fig.axes)
 2
 """
@@ -55,10 +55,9 @@ def plot_roc(y, p, alpha: float = 0.05, n_boot: int = 200, seed=0, ax=None):
     return fig
 
 
-def plot_calibration(y, p, n_bins: int = 10, alpha: float = 0.05, n_boot: int = 0, seed=0):
+def plot_calibration(y, p, n_bins: int = 10, alpha: float = 0.05):
     """Flexible calibration curve with CI band, decile points with Wilson bars,
-    and a histogram of predicted risk beneath. (``n_boot`` is unused: the band
-    is the delta-method interval; kept for a uniform signature.)"""
+    and a histogram of predicted risk beneath (band: delta-method interval)."""
     y, p = check_y_p(y, p)
     fig, (ax, axh) = plt.subplots(2, 1, figsize=(5, 6), sharex=True,
                                   gridspec_kw={"height_ratios": [4, 1], "hspace": 0.05})

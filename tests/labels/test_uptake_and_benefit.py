@@ -13,7 +13,9 @@ from rairpredict.reference import clinical
 
 # ----------------------------------------------------------------- unexpected uptake
 def uptake(**kw):
-    r = dict(tc99m_uptake_pct=5.0, dose_rate_48h_usv_h=3.7 * 3.0, activity_gbq=3.7,
+    # Half the low-dosimetry threshold and twice the high-uptake one, whatever their tuning.
+    r = dict(tc99m_uptake_pct=2 * clinical.UNEXPECTED_HIGH_TC99M_UPTAKE_PCT,
+             dose_rate_48h_usv_h=3.7 * 0.5 * clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ, activity_gbq=3.7,
              early_radiation_reactions=False)
     r.update(kw)
     t = pd.DataFrame([r]).astype({"early_radiation_reactions": "boolean"})
@@ -39,10 +41,13 @@ def test_unexpected_uptake_rules(kw, expected):
 
 def test_unexpected_uptake_reads_constants_at_call_time(monkeypatch):
     assert uptake()["unexpected_uptake"]
+    t = pd.DataFrame([dict(tc99m_uptake_pct=5.0, dose_rate_48h_usv_h=1.0, activity_gbq=3.7,
+                           early_radiation_reactions=False)])
     monkeypatch.setattr(clinical, "UNEXPECTED_HIGH_TC99M_UPTAKE_PCT", 6.0)
-    assert not uptake()["unexpected_uptake"]
-    assert uptake()["unexpected_uptake_reason"] == "99mTc uptake below 6 %"
-    assert uptake(tc99m_uptake_pct=1.0).pipe(lambda r: r["unexpected_uptake"]) == False  # noqa: E712
+    assert not label_unexpected_uptake(t)["unexpected_uptake"].any()
+    assert label_unexpected_uptake(t)["unexpected_uptake_reason"].iloc[0] == "99mTc uptake below 6 %"
+    monkeypatch.setattr(clinical, "UNEXPECTED_HIGH_TC99M_UPTAKE_PCT", 5.0)
+    assert label_unexpected_uptake(t)["unexpected_uptake"].all()
     t = pd.DataFrame([dict(tc99m_uptake_pct=5.0, dose_rate_48h_usv_h=30.0, activity_gbq=3.7,
                            early_radiation_reactions=False)])
     assert label_unexpected_uptake(t, high_uptake_pct=5.0, low_dose_rate_per_gbq=9.0)["unexpected_uptake"].all()

@@ -172,10 +172,6 @@ _PAPILLARY = ("papillary_classic", "papillary_micro", "papillary_follicular_vari
 #: ATA 2015 counts Hurthle-cell (oncocytic) carcinoma with follicular cancer.
 _FOLLICULAR = ("follicular", "oncocytic")
 _DISTANT_SITES = ("lung", "bone", "lung_and_bone", "other")
-#: Largest node below which a pN1 node is a micrometastasis (ATA 2015: < 0.2 cm).
-_MICROMET_MM = 2.0
-#: Papillary microcarcinoma: primary <= 10 mm (WHO; contract "papillary_micro").
-_MICROCARCINOMA_MM = 10.0
 
 
 def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.ndarray:
@@ -249,7 +245,7 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     papillary = tri_in(hist, _PAPILLARY)
     follicular = tri_in(hist, _FOLLICULAR)
     micro = tri_or(tri_in(hist, ("papillary_micro",)),
-                   tri_and(papillary, tri_cmp(size, _MICROCARCINOMA_MM, "<=")))
+                   tri_and(papillary, tri_cmp(size, clinical.PAPILLARY_MICROCARCINOMA_MM, "<=")))
 
     def assemble(vasc, resected, ln_pos, node_mm, foci, braf, multifocal):
         node_big = tri_cmp(node_mm, clinical.ATA_HIGH_RISK_NODE_MM, ">=")
@@ -261,7 +257,7 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
             tri_and(follicular, tri_cmp(foci, clinical.ATA_EXTENSIVE_VASCULAR_FOCI, ">")),
         )
         many_nodes = tri_cmp(ln_pos, clinical.ATA_INTERMEDIATE_MAX_LOW_RISK_NODES, ">")
-        macro = tri_cmp(node_mm, _MICROMET_MM, ">=")
+        macro = tri_cmp(node_mm, clinical.ATA_LOW_RISK_MICROMETASTASIS_MM, ">=")
         intermediate = tri_or(
             ete_minimal,
             tri_in(hist, clinical.ATA_AGGRESSIVE_HISTOLOGY),

@@ -41,6 +41,10 @@ RESPONSE_BIOCHEMICAL_STIMULATED_TG = (10.0, ">=")
 ATA_HIGH_RISK_NODE_MM = 30.0
 #: ATA intermediate risk: more than 5 pathological N1.
 ATA_INTERMEDIATE_MAX_LOW_RISK_NODES = 5
+#: ATA low risk allows <= 5 pathological N1 *micrometastases*: < 0.2 cm (2 mm).
+ATA_LOW_RISK_MICROMETASTASIS_MM = 2.0
+#: Papillary microcarcinoma: primary tumour <= 1 cm (WHO; ATA 2015 "microcarcinoma").
+PAPILLARY_MICROCARCINOMA_MM = 10.0
 #: ATA high risk: follicular cancer with extensive vascular invasion (> 4 foci).
 ATA_EXTENSIVE_VASCULAR_FOCI = 4
 #: Aggressive papillary variants named by ATA 2015.

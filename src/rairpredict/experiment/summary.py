@@ -23,7 +23,7 @@ import pandas as pd
 from rairpredict.evaluation import (auprc, auroc_ci, brier_score, calibration_intercept_slope,
                                     delong_test, threshold_metrics)
 
-__all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "age_band", "markdown_table"]
+__all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "markdown_table"]
 
 
 def metrics_one(y, p, threshold: float) -> dict[str, float]:
@@ -74,14 +74,6 @@ def oracle_summary(y, oracle, model_auroc: dict[str, float]) -> dict[str, float]
     for name, value in model_auroc.items():
         out[f"{name}_oracle_ratio"] = float(value / a.estimate)
     return out
-
-
-def age_band(age) -> pd.Series:
-    """'<55' / '>=55' (the AJCC 8th cut-off), NA when unknown."""
-    from rairpredict.reference.clinical import AJCC8_AGE_CUTOFF_YEARS as cut
-
-    age = pd.to_numeric(pd.Series(age), errors="coerce")
-    return pd.Series(np.where(age.isna(), None, np.where(age < cut, f"<{cut}", f">={cut}")), index=age.index)
 
 
 def markdown_table(df: pd.DataFrame) -> str:

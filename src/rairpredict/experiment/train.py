@@ -36,10 +36,10 @@ import numpy as np
 import pandas as pd
 
 from rairpredict import __version__
-from rairpredict.evaluation import optimism_corrected, riley_sample_size, subgroup_metrics
+from rairpredict.evaluation import (age_band, optimism_corrected, riley_sample_size, sample_size_warning,
+                                    subgroup_metrics)
 from rairpredict.experiment.data import TargetData, load_target_data
-from rairpredict.experiment.summary import (age_band, compare_models, oracle_summary,
-                                            summarise_repeats)
+from rairpredict.experiment.summary import compare_models, oracle_summary, summarise_repeats
 from rairpredict.experiment.tuning import tune
 from rairpredict.experiment.validation import cross_validate_baseline, cross_validate_model
 from rairpredict.features import make_preprocessor
@@ -75,21 +75,18 @@ def published_baselines(names, decision_point: str, table: pd.DataFrame) -> tupl
 
     Returns (usable, skipped) where skipped maps name -> reason.
     """
-    from rairpredict.cohort.contract import load_contract
     from rairpredict.models.published_scores import PUBLISHED_SCORES
 
-    contract = load_contract()
     usable, skipped = {}, {}
     for name in names:
         if name not in PUBLISHED_SCORES:
             skipped[name] = f"unknown published score (known: {sorted(PUBLISHED_SCORES)})"
             continue
         score = PUBLISHED_SCORES[name]()
-        late = [f for f in score.required_inputs
-                if contract.stage_index(contract[f].stage) > contract.stage_index(decision_point)]
+        late = score.unavailable_reason(decision_point)
         absent = [f for f in score.required_inputs if f not in table or table[f].isna().all()]
         if late:
-            skipped[name] = f"needs {late}, not available at {decision_point}"
+            skipped[name] = late
         elif absent:
             skipped[name] = f"needs {absent}, absent from this cohort"
         else:
@@ -99,7 +96,7 @@ def published_baselines(names, decision_point: str, table: pd.DataFrame) -> tupl
 
 def _subgroups(data: TargetData, proba0: np.ndarray) -> pd.DataFrame:
     t = data.table
-    groups = pd.DataFrame({"age_band": age_band(t["age_years"]).to_numpy()})
+    groups = pd.DataFrame({"age_band": age_band(t["age_years"].astype(float).to_numpy()).astype(object).to_numpy()})
     for col in ("sex", "histology", "preparation"):
         if col in t and t[col].notna().any():
             groups[col] = t[col].astype("object").to_numpy()
@@ -156,10 +153,9 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     sample_size = {k: (v if isinstance(v, (bool, str)) else float(v))
                    for k, v in vars(ss).items() if k != "table"}
     sample_size["criteria"] = ss.table.reset_index().astype(str).to_dict(orient="records")
-    if not sample_size.get("adequate", True):
-        msg = (f"[{cfg.name}] WARNING: sample size below Riley et al. 2020 criteria: n={data.n}, "
-               f"events={data.events}, candidate parameters={n_params}, "
-               f"required n={sample_size.get('required_n', 'n/a')}")
+    warning = sample_size_warning(ss)
+    if warning:
+        msg = f"[{cfg.name}] WARNING: {warning}"
         warnings.warn(msg, stacklevel=2)
         log(msg)
 

@@ -107,7 +107,12 @@ def load_model_ref(ref=None):
     if ":/" not in text or re.match(r"^[A-Za-z]:[\\/]", text) or text.startswith("file:"):
         return _load_local(Path(text.removeprefix("file://").removeprefix("file:")))
     import mlflow
+    from mlflow.tracking._tracking_service.utils import is_tracking_uri_set
 
+    if not is_tracking_uri_set():
+        from rairpredict.tracking import configure_tracking
+
+        configure_tracking()  # the project's store (MLFLOW_TRACKING_URI or ./mlflow.db)
     tmp = Path(tempfile.mkdtemp(prefix="rairpredict-model-"))
     try:
         try:

@@ -89,7 +89,8 @@ def draw_covariates(rng: np.random.Generator, n: int, prof: dict) -> dict:
     # structural disease before this course, reoperation (Study C)
     reop = repeat & (rng.random(n) < prof["reoperated_repeat"])
     s_repeat = np.where(reop, rng.random(n) < 0.3, rng.random(n) < prof["structural_repeat"])
-    s_first = c["m1"] | ~c["resection_complete"] | ((c["n_stage"] == 2) & (rng.random(n) < 0.08))
+    s_first = c["m1"] | ~c["resection_complete"] | ((c["n_stage"] == 2) & (rng.random(n) < 0.35))
+    s_first &= not prof["ablation_only"]
     c["structural_pre"] = np.where(repeat, s_repeat | c["m1"], s_first)
     c["reoperated"] = reop
 
@@ -108,7 +109,7 @@ def draw_covariates(rng: np.random.Generator, n: int, prof: dict) -> dict:
     p_act[repeat | c["structural_pre"]] = [0.0, 0.0, 0.35, 0.5, 0.15]
     p_act[c["m1"]] = [0.0, 0.0, 0.1, 0.5, 0.4]
     c["activity"] = _ACTIVITIES_MCI[draw_cat(rng, n, p_act)] * clinical.MCI_TO_GBQ
-    prev_idx = draw_cat(rng, n * 4, [0.0, 0.0, 0.4, 0.45, 0.15]).reshape(n, 4)
+    prev_idx = draw_cat(rng, n * 4, [0.0, 0.15, 0.6, 0.22, 0.03]).reshape(n, 4)
     prev = _ACTIVITIES_MCI[prev_idx] * clinical.MCI_TO_GBQ
     prev = np.where(np.arange(4)[None, :] < (course - 1)[:, None], prev, 0.0).sum(axis=1)
     prev = prev + np.where(course > 5, (course - 5) * 5.55, 0.0)

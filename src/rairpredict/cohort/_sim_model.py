@@ -115,7 +115,8 @@ def outcome_probs(c, p, z, d) -> dict:
         "noup": np.array([p.noup_p[0], p.noup_p[1]])[dd] * np.ones(len(s)),
         "loss": np.where(repeat, np.array([p.loss_p[0], p.loss_p[1]])[dd], 0.0),
         "nonavid": np.where(s, np.array([p.nonavid_p[0], p.nonavid_p[1]])[dd], 0.0),
-        "prog": np.where(s, expit(p.prog_logit0 + p.prog_d * d + p.prog_z * z + p.prog_m1 * c["m1"]), 0.0),
+        "prog": np.where(s, expit(p.prog_logit0 + p.prog_d * d + p.prog_z * z + p.prog_m1 * c["m1"]
+                                     + p.prog_repeat_course * repeat), 0.0),
         "shrink": expit(p.shrink_logit0 + p.shrink_d * d + p.shrink_z * z + p.shrink_repeat_course * repeat),
         "bp": np.where(s, 0.0, expit(p.bp_logit0 + p.bp_d * d + p.bp_z * z + p.bp_repeat_course * repeat
                                      + p.bp_log_tg * np.log(np.maximum(c["tg"], 0.1) / 10.0))),

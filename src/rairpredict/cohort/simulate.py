@@ -23,9 +23,9 @@ Causal model (DAG; ``->`` = "is a parent of")::
 Equations (coefficients in :class:`rairpredict.reference.simulation.SimulationParams`;
 ``logit`` = log-odds, N = normal)::
 
-    log TSH  ~ N(log 104, 0.56)                     rhTSH (Study A 123.3 +/- 75.8)
-    log TSH  ~ N(log 76 - 0.07 log(u/2), 0.33)      withdrawal; u = 99mTc uptake %
-    logit P(z=1) = a_z + 3.4 log(TSH/80) + 0.7 BRAF + 0.7 TERT + 0.6 aggressive + 0.15 age/10
+    log TSH  ~ N(log 106.5, 0.56)                     rhTSH (Study A 123.3 +/- 75.8)
+    log TSH  ~ N(log 77.5 - 0.15 log(u/2), 0.33)      withdrawal; u = 99mTc uptake %
+    logit P(z=1) = a_z + 4.5 log(TSH/80) + 0.7 BRAF + 0.7 TERT + 0.6 aggressive + 0.15 age/10
     logit P(d=1) = a_d + Li 2018 terms (smoking, follicular, ETE, >= 4 nodes,
                    LN ratio >= 0.53, N1) + M1 + age + BRAF + TERT + repeat course
     log Tg   ~ N(m[prep, group] + 0.06 log(u/2) + M1 - 0.7 TgAb+ - 0.5 d, s[prep, group])
@@ -33,7 +33,7 @@ Equations (coefficients in :class:`rairpredict.reference.simulation.SimulationPa
                r_withdrawal 0.148, r_rhTSH 0.089 (Ravichandran 2016; gap a parameter)
     dose_rate_48h = activity * 50 uSv/h/GBq * R48;  24/72 h via T_eff (Remy 2008) x 0.8^z
     logit P(reaction) = -0.5 + 0.6 log(A/3.7) + 0.4 log(u/2) + 0.3 withdrawal - 1.6 z
-    P(progression) = structural * expit(-2.6 + 2.9 d + 0.6 z + 0.4 M1), etc.
+    P(progression) = structural * expit(-1.7 + 3.2 d + 0.6 z + 1.0 M1 - 0.7 repeat), etc.
     log(Tg_fu / Tg) ~ N(mu[structural change] + 0.7 d + 0.6 z, 0.85)
 
 Study A's groups: the simulator's "unexpected uptake" is the label of

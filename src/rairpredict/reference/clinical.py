@@ -74,9 +74,12 @@ RAIR_CRITERIA = {
 # rairpredict's documented operationalisation, configurable in the label function.
 #: 99mTc thyroid-bed uptake (%) at or above which pre-therapy uptake counts as high.
 UNEXPECTED_HIGH_TC99M_UPTAKE_PCT = 2.0
-#: 48 h dose rate at 1 m, as a fraction of the value expected for the administered
-#: activity (uSv/h per GBq), below which dosimetry counts as low.
-UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ = 6.0
+#: 48 h dose rate at 1 m per administered GBq (uSv/h per GBq) below which
+#: dosimetry counts as low.  3.0 = 6 % whole-body retention at 48 h given
+#: I131_DOSE_RATE_1M_USV_H_PER_GBQ (50): well below the mean retention after
+#: withdrawal (0.148) and rhTSH (0.089) of Ravichandran 2016 -- rairpredict
+#: choice, tuned so that the simulated prevalence is A_unexpected_prevalence.
+UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ = 3.0
 
 # ----------------------------------------------------------------- second course (Study C)
 #: Benefit of a second course: stimulated Tg falls by at least this fraction

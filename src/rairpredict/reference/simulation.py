@@ -57,10 +57,10 @@ class SimulationParams:
     # ---- latent z: partial / delayed NIS activation (Study A's unexpected group)
     #: rairpredict choice, approximate (tuned to A_unexpected_prevalence and the
     #: group-conditional TSH means of Study A).
-    z_logit0: float = -3.6
+    z_logit0: float = -2.65
     #: per log(TSH / 80 mU/L): higher stimulated TSH goes with partial
     #: activation (Study A: 114.1 vs 73.9 mU/L).
-    z_log_tsh: float = 3.4
+    z_log_tsh: float = 4.5
     z_braf: float = 0.7      # BRAF V600E down-regulates NIS (Xing 2013)
     z_tert: float = 0.7
     z_aggressive: float = 0.6
@@ -71,7 +71,7 @@ class SimulationParams:
     #: >= 4 positive nodes, LN ratio >= 53 %, pN1) plus distant metastases,
     #: age, BRAF/TERT; no effect of sex or tumour size. Magnitudes: rairpredict
     #: choice, approximate (tuned to Study B's RAIR prevalence).
-    d_logit0: float = -3.4
+    d_logit0: float = -2.8
     d_smoking: float = 0.6
     d_follicular: float = 0.7
     d_aggressive: float = 0.8
@@ -95,18 +95,18 @@ class SimulationParams:
     # ---- stimulated TSH (mU/L), lognormal.  Study A: withdrawal 80.7 +/- 27,
     #: rhTSH 123.3 +/- 75.8.  Under withdrawal a functioning remnant blunts the
     #: TSH rise (rairpredict choice): median falls with 99mTc uptake.
-    tsh_thw_median: float = 76.0
-    tsh_thw_log_uptake: float = -0.07
+    tsh_thw_median: float = 77.5
+    tsh_thw_log_uptake: float = -0.15
     tsh_thw_sd: float = 0.33
-    tsh_rh_median: float = 104.0
+    tsh_rh_median: float = 106.5
     tsh_rh_sd: float = 0.56
 
     # ---- stimulated Tg (ng/mL), lognormal; Study A means by preparation,
     #: Study C means by disease group.  rairpredict choice, approximate.
     tg_median: dict = field(default_factory=lambda: {
-        ("withdrawal", "ablation"): 9.8, ("rhtsh", "ablation"): 2.75,
-        ("withdrawal", "biochemical"): 27.0, ("rhtsh", "biochemical"): 9.0,
-        ("withdrawal", "structural"): 62.0, ("rhtsh", "structural"): 20.0})
+        ("withdrawal", "ablation"): 11.09, ("rhtsh", "ablation"): 3.0,
+        ("withdrawal", "biochemical"): 33.0, ("rhtsh", "biochemical"): 9.0,
+        ("withdrawal", "structural"): 80.0, ("rhtsh", "structural"): 20.0})
     tg_sd: dict = field(default_factory=lambda: {
         ("withdrawal", "ablation"): 0.34, ("rhtsh", "ablation"): 0.66,
         ("withdrawal", "biochemical"): 1.0, ("rhtsh", "biochemical"): 1.0,
@@ -141,15 +141,17 @@ class SimulationParams:
     react_partial: float = -1.6
 
     # ---- post-therapy scan
-    noup_p: dict = field(default_factory=lambda: {0: 0.004, 1: 0.03})        # by d
-    loss_p: dict = field(default_factory=lambda: {0: 0.003, 1: 0.02})        # by d, course >= 2 only
+    noup_p: dict = field(default_factory=lambda: {0: 0.001, 1: 0.008})        # by d
+    loss_p: dict = field(default_factory=lambda: {0: 0.001, 1: 0.008})        # by d, course >= 2 only
     nonavid_p: dict = field(default_factory=lambda: {0: 0.004, 1: 0.03})     # by d, given structural disease
 
     # ---- structural outcome 12-16 months (given structural disease)
-    prog_logit0: float = -2.6
-    prog_d: float = 2.9
+    prog_logit0: float = -1.7
+    prog_d: float = 3.2
     prog_z: float = 0.6
-    prog_m1: float = 0.4
+    prog_m1: float = 1.0
+    #: repeat courses without distant metastases progress less (Study C: 10 of 41)
+    prog_repeat_course: float = -0.7
     #: Resolved or shrank, given not progressed (Study C 5 of 31 non-progressed).
     shrink_logit0: float = -0.6
     shrink_d: float = -1.5
@@ -161,15 +163,15 @@ class SimulationParams:
     bp_logit0: float = -2.0
     bp_d: float = 1.6
     bp_z: float = 1.0
-    bp_repeat_course: float = 1.5
+    bp_repeat_course: float = 1.0
     bp_log_tg: float = 0.3
 
     # ---- follow-up stimulated Tg change, log(Tg_fu / Tg): normal
     tg_change_mu: dict = field(default_factory=lambda: {
-        "none": -0.75, "resolved": -1.6, "shrank": -0.9, "stable": 0.0, "progressed": 0.6})
-    tg_change_d: float = 0.7
-    tg_change_z: float = 0.6
-    tg_change_sd: float = 0.85
+        "none": -1.0, "resolved": -1.6, "shrank": -0.9, "stable": -0.4, "progressed": 0.3})
+    tg_change_d: float = 0.5
+    tg_change_z: float = 0.4
+    tg_change_sd: float = 0.75
     #: Stimulated follow-up Tg not measured (MCAR). rairpredict choice.
     p_tg_fu_missing: float = 0.08
     #: TgAb seroconversion by follow-up among TgAb-negative patients.
@@ -216,13 +218,14 @@ _BASE = {
     "repeat_m1_allowed": True,
     "tgab_positive": 0.18,               # ~15-25 % of DTC (ATA 2015)
     "smoking": 0.18,
+    "ablation_only": False,              # True: no structural disease before course 1
 }
 PROFILES: dict[str, dict] = {
     # Study A: all first courses, withdrawal with some rhTSH.
-    "A": {**_BASE, "m1": 0.01, "n1": 0.25},
+    "A": {**_BASE, "m1": 0.0, "n1": 0.25, "ablation_only": True},
     # Study B: course mix 70.3/14.4/8.7/3.5/3.0 %, 41.9 % follicular, age 18-80 mean 49.
     "B": {**_BASE, "age_mean": 49.0, "age_sd": 14.0, "age_range": (18.0, 80.0), "female": 164 / 229,
-          "follicular": 96 / 229, "course_probs": (161, 33, 20, 8, 7), "m1": 0.04, "n1": 0.22,
+          "follicular": 96 / 229, "course_probs": (161, 33, 20, 8, 7), "m1": 0.04, "n1": 0.26,
           "rhtsh": 0.0},
     # Study C: all repeat courses for incomplete response, no distant metastases.
     "C": {**_BASE, "age_mean": 46.6, "age_sd": 17.0, "female": 103 / 164, "course_probs": (0, 1.0),

@@ -146,10 +146,10 @@ def _check_recode_target(source, f, value):
 def _check_constant(source, f, value):
     from rairpredict.cohort.validate import coerce_field  # validate does not import config
 
-    typed, bad, rule = coerce_field(pd.Series([value], dtype=object), f)
+    typed, problem = coerce_field(pd.Series([value], dtype=object), f)
     lo, hi = f.range or (-float("inf"), float("inf"))
-    if bad.iloc[0] or typed.isna().iloc[0]:
-        _fail(source, f"constant {value!r} is not a valid {f.dtype} ({rule})", f.name)
+    if typed.isna().iloc[0]:
+        _fail(source, f"constant {value!r} is not a valid {f.dtype} ({problem.iloc[0] or 'missing'})", f.name)
     if f.range is not None and not lo <= float(typed.iloc[0]) <= hi:
         _fail(source, f"constant {value!r} outside range [{lo:g}, {hi:g}]", f.name)
 

@@ -60,8 +60,9 @@ def _any_of(parts: list[pd.Series], field) -> pd.Series:
     out = pd.Series(pd.NA, index=frame.index, dtype=object)
     out[frame.eq(False).all(axis=1).fillna(False).to_numpy(bool)] = False
     out[frame.eq(True).any(axis=1).fillna(False).to_numpy(bool)] = True
-    for part, (_, bad, _) in zip(parts, coerced):
-        out[bad.to_numpy()] = part[bad]
+    for part, (_, problem) in zip(parts, coerced):
+        bad = problem.notna().to_numpy()
+        out[bad] = part[bad]
     return out
 
 

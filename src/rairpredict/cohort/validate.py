@@ -87,13 +87,14 @@ def _blank_to_na(values: pd.Series, tokens) -> pd.Series:
     return obj.mask(stripped.isin(list(tokens)).fillna(False).astype(bool))
 
 
-def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = ".") -> tuple[pd.Series, pd.Series, str]:
+def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
     """Convert raw values to ``f``'s dtype.
 
-    Returns the typed series, a boolean mask of cells that were present but
-    could not be converted, and the rule name for those cells.
+    Returns the typed series and a series holding, for each cell that was
+    present but could not be converted, the rule it broke (else missing).
     """
-    present = values.notna()
+    present = values.notna().to_numpy()
+    problem = pd.Series(None, index=values.index, dtype=object)
     if f.dtype in ("float", "int"):
         if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             num = values.astype("float64")
@@ -103,24 +104,24 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
                 text = text.str.replace(",", ".", regex=False)
             num = pd.to_numeric(text, errors="coerce").astype("float64")
         num = num.where(np.isfinite(num))
-        bad = present & num.isna()
-        rule = "not_a_number"
+        problem[present & num.isna().to_numpy()] = "not_a_number"
         if f.dtype == "int":
-            frac = num.notna() & (num != np.round(num))
-            if frac.any() and not bad.any():
-                rule = "not_an_integer"
-            bad = bad | frac
-            num = num.where(~frac)
-            return (num * factor).round().astype("Int64"), bad, rule
-        return num * factor, bad, rule
+            huge = (num.abs() > 2.0**53).to_numpy()  # beyond every int range; Int64 cannot hold it exactly
+            frac = (num.notna() & (num != np.round(num))).to_numpy() & ~huge
+            problem[huge] = "out_of_range"
+            problem[frac] = "not_an_integer"
+            num = num.where(~(huge | frac))
+            return (num * factor).round().astype("Int64"), problem
+        return num * factor, problem
     if f.dtype == "bool":
         if pd.api.types.is_bool_dtype(values.dtype):
-            return values.astype("boolean"), pd.Series(False, index=values.index), "not_boolean"
+            return values.astype("boolean"), problem
         text = values.astype("string").str.strip().str.lower()
         out = pd.Series(pd.NA, index=values.index, dtype="boolean")
         out[text.isin(_TRUE).fillna(False)] = True
         out[text.isin(_FALSE).fillna(False)] = False
-        return out, present & out.isna(), "not_boolean"
+        problem[present & out.isna().to_numpy()] = "not_boolean"
+        return out, problem
     if f.dtype == "category":
         lookup = {_norm(c): c for c in f.categories}
         lookup.update({c: c for c in f.categories})
@@ -129,9 +130,9 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
                           na_action="ignore")
         out = pd.Series(pd.Categorical(mapped.astype(object).where(mapped.notna(), None),
                                        categories=list(f.categories)), index=values.index)
-        return out, present & out.isna(), "unseen_category"
-    text = values.astype("string").str.strip()
-    return text, pd.Series(False, index=values.index), "not_text"
+        problem[present & out.isna().to_numpy()] = "unseen_category"
+        return out, problem
+    return values.astype("string").str.strip(), problem
 
 
 @dataclass
@@ -246,11 +247,12 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             factor = f.convert_factor(unit)
         except KeyError as exc:
             raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
-        out, bad, rule = coerce_field(values, f, factor=factor, decimal=decimal)
-        if bad.any():
-            issues.append(_issues(bad, f.name, rule, values, f"cannot read as {f.dtype}"))
+        out, problem = coerce_field(values, f, factor=factor, decimal=decimal)
+        for rule in problem.dropna().unique():
+            issues.append(_issues(problem == rule, f.name, rule, raw[f.name], f"cannot read as {f.dtype}"))
         if f.required:
-            issues.append(_issues(out.isna() & ~bad, f.name, "missing_required", values, "required value is empty"))
+            issues.append(_issues(out.isna() & problem.isna(), f.name, "missing_required", raw[f.name],
+                                  "required value is empty"))
         if f.range is not None or f.plausible is not None:
             num = out.astype("float64")
             lo, hi = f.range or (-np.inf, np.inf)
@@ -258,14 +260,14 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             if oor.any():
                 msg = num.map(lambda v: f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip() + _hint(f, v, unit)
                               if pd.notna(v) else "")
-                issues.append(_issues(oor, f.name, "out_of_range", values, msg))
+                issues.append(_issues(oor, f.name, "out_of_range", raw[f.name], msg))
             if f.plausible is not None:
                 plo, phi = f.plausible
                 odd = ((num < plo) | (num > phi)) & ~oor
                 if odd.any():
                     msg = num.map(lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip()
                                   + _hint(f, v, unit) if pd.notna(v) else "")
-                    flags.append(_issues(odd, f.name, "implausible", values, msg))
+                    flags.append(_issues(odd, f.name, "implausible", raw[f.name], msg))
         typed[f.name] = out.astype(canonical_dtype(f))
     for rule, small, large in _ORDER_RULES:
         if small in raw.columns and large in raw.columns:

@@ -18,6 +18,7 @@ True
 >>> top_reasons(phi, X, k=2, units={}).shape
 (600, 7)
 """
+from . import _contrib, _plots, _reasons
 from ._contrib import (
     BIAS,
     check_agreement,
@@ -32,23 +33,4 @@ from ._contrib import (
 from ._plots import plot_beeswarm, plot_dependence, plot_importance
 from ._reasons import LOWERS, NO_EFFECT, RAISES, global_importance, group_contributions, top_reasons
 
-__all__ = [
-    "BIAS",
-    "tree_contributions",
-    "tree_contributions_array",
-    "shap_tree_explainer_contributions",
-    "check_agreement",
-    "linear_contributions",
-    "margin_from_contributions",
-    "model_margin",
-    "scale_contributions",
-    "group_contributions",
-    "top_reasons",
-    "global_importance",
-    "plot_beeswarm",
-    "plot_dependence",
-    "plot_importance",
-    "RAISES",
-    "LOWERS",
-    "NO_EFFECT",
-]
+__all__ = [*_contrib.__all__, *_reasons.__all__, *_plots.__all__]

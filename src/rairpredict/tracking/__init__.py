@@ -12,6 +12,7 @@ Examples
 >>> get_or_create_experiment("rairpredict-rair")  # doctest: +SKIP
 '1'
 """
+from . import _logging, _registry, _store
 from ._logging import (
     KEY_LIBRARIES,
     dataset_fingerprint,
@@ -26,23 +27,4 @@ from ._logging import (
 from ._registry import CANDIDATE, CHAMPION, load_model, log_pyfunc_model, promote, set_alias
 from ._store import configure_tracking, default_artifact_root, get_or_create_experiment
 
-__all__ = [
-    "configure_tracking",
-    "default_artifact_root",
-    "get_or_create_experiment",
-    "dataset_fingerprint",
-    "log_dataset_fingerprint",
-    "log_config",
-    "flatten",
-    "environment_info",
-    "log_environment",
-    "log_metrics_dict",
-    "log_figure",
-    "KEY_LIBRARIES",
-    "log_pyfunc_model",
-    "set_alias",
-    "promote",
-    "load_model",
-    "CANDIDATE",
-    "CHAMPION",
-]
+__all__ = [*_store.__all__, *_logging.__all__, *_registry.__all__]

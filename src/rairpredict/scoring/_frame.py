@@ -58,6 +58,8 @@ def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
 
 def _margin_only(model, X: pd.DataFrame) -> np.ndarray:
     clf = model.classifier
+    if len(X) == 0:
+        return np.zeros(0)
     if hasattr(clf, "get_booster"):
         return np.asarray(clf.predict(X, output_margin=True), dtype=np.float64)
     return np.asarray(clf.decision_function(X), dtype=np.float64)
@@ -73,7 +75,8 @@ def _calibrated_scale(model) -> tuple[float, float] | None:
 
 def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Engineered contributions on the reported scale, and the model margin."""
-    values = _engineered_contributions(model, X)
+    # reshape: XGBoost returns a 1-D array for zero rows
+    values = np.asarray(_engineered_contributions(model, X)).reshape(len(X), X.shape[1] + 1)
     margin = values.sum(axis=1, dtype=np.float64)
     contrib = pd.DataFrame(values, columns=[*map(str, X.columns), BIAS], index=X.index)
     scale = _calibrated_scale(model)

@@ -1,0 +1,366 @@
+"""The data behind the clinician risk review, as plain JSON-ready Python objects.
+
+:func:`review_payload` turns a scores table (the output of ``rairpredict
+score``) and the :class:`~rairpredict.models.risk_model.RiskModel` into one
+dict: the model panel, the risk bands, and one record per patient with its
+probability, band, plain-language reasons, inputs and published scores. The
+HTML template only displays it; every string in it is *data* and is shown by
+the browser as text.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timezone
+
+import numpy as np
+import pandas as pd
+
+from rairpredict import __version__
+from rairpredict.cohort.contract import load_contract
+from rairpredict.errors import ContractError
+
+__all__ = ["review_payload", "model_summary", "field_label", "stage_text", "band_table", "INPUT_PREFIX",
+           "JUDGEMENT_STATEMENT", "canonical_inputs"]
+
+INPUT_PREFIX = "input__"
+JUDGEMENT_STATEMENT = ("This model supports, and does not replace, clinical judgement: "
+                       "it estimates a probability from the recorded inputs only.")
+_REQUIRED = ("patient_id", "probability", "risk_band")
+_REASON = re.compile(r"^reason_(\d+)_feature$")
+# Filters offered in the cohort view when the scores carry these inputs.
+FILTER_FIELDS = ("histology", "preparation")
+# Band colours from lowest to highest risk (colour is never the only cue: names are shown).
+_PALETTES = {
+    1: ["#455a64"],
+    2: ["#2e7d32", "#c62828"],
+    3: ["#2e7d32", "#b26a00", "#c62828"],
+    4: ["#2e7d32", "#8d7a00", "#d35400", "#c62828"],
+    5: ["#2e7d32", "#6d8b00", "#b26a00", "#d35400", "#c62828"],
+}
+_TRUE = {"true", "1", "yes", "y", "t"}
+_FALSE = {"false", "0", "no", "n", "f"}
+
+
+def field_label(name: str) -> str:
+    """Short plain-language label of a canonical field, from its contract description.
+
+    >>> field_label("tsh_stim_mu_l")
+    'Stimulated TSH on the day of 131I'
+    >>> field_label("ln_ratio")
+    'Lymph nodes with metastasis / Lymph nodes examined'
+    >>> field_label("not_a_field")
+    'not a field'
+    """
+    contract = load_contract()
+    if name not in contract or not contract[name].description:
+        return name.replace("_", " ")
+    text = re.sub(r"\s*\([^)]*\)\s*", " ", contract[name].description)
+    text = re.sub(r"\s+([,.;])", r"\1", " ".join(text.split()))
+    text = re.split(r";|\.\s|\.$", text, maxsplit=1)[0].strip()
+    # Derived fields are described by a formula of other fields: name those in words.
+    return re.sub(r"\b[a-z0-9]+(?:_[a-z0-9]+)+\b",
+                  lambda m: field_label(m.group(0)) if m.group(0) in contract and m.group(0) != name
+                  else m.group(0), text)
+
+
+def stage_text(stage: str) -> str:
+    """Care stage in words: ``"pre_therapy"`` -> ``"pre-therapy"``.
+
+    >>> stage_text("post_therapy_scan")
+    'post-therapy scan'
+    """
+    return stage.replace("_therapy", "-therapy").replace("_", " ")
+
+
+def _unit(name: str) -> str:
+    contract = load_contract()
+    return (contract[name].unit or "") if name in contract else ""
+
+
+def _clean(value):
+    """JSON-safe scalar: NaN/NA -> None, numpy -> Python."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (np.generic,)):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _num(value) -> float | None:
+    value = _clean(value)
+    if value is None or value == "":
+        return None
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return None
+    return out if math.isfinite(out) else None
+
+
+def format_value(value) -> str:
+    """Display text of one input value (bools as yes/no, categories without underscores).
+
+    >>> format_value(114.0), format_value("4.694077"), format_value(True), format_value("papillary_tall_cell")
+    ('114', '4.694', 'yes', 'papillary tall cell')
+    """
+    value = _clean(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return f"{value:.4g}" if isinstance(value, float) else str(value)
+    text = str(value).strip()
+    if text.lower() in ("true", "false"):
+        return "yes" if text.lower() == "true" else "no"
+    if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
+        return f"{float(text):.4g}"
+    return text.replace("_", " ")
+
+
+def _split_list(value) -> list[str]:
+    value = _clean(value)
+    if value is None:
+        return []
+    return [v.strip() for v in str(value).split(";") if v.strip()]
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.3g}%"
+
+
+def band_table(model) -> list[dict]:
+    """One dict per risk band: name, probability range [lo, hi), colour, meaning."""
+    names, cuts = list(model.band_names), [float(c) for c in model.bands]
+    colours = _PALETTES.get(len(names)) or [_PALETTES[5][min(4, round(4 * i / max(len(names) - 1, 1)))]
+                                            for i in range(len(names))]
+    edges = [0.0, *cuts, 1.0]
+    out = []
+    for i, name in enumerate(names):
+        lo, hi = edges[i], edges[i + 1]
+        if i == 0:
+            meaning = f"predicted probability below {_pct(hi)}"
+        elif i == len(names) - 1:
+            meaning = f"predicted probability {_pct(lo)} or more"
+        else:
+            meaning = f"predicted probability from {_pct(lo)} to below {_pct(hi)}"
+        out.append({"name": str(name), "lo": lo, "hi": hi, "colour": colours[i], "meaning": meaning})
+    return out
+
+
+def _outcome_text(model) -> str:
+    try:
+        from rairpredict.labels import LABELS
+    except ImportError:  # pragma: no cover - labels is upstream and always present
+        return model.label or model.target
+    spec = LABELS.get(model.target) or next((s for s in LABELS.values() if s.column == model.label), None)
+    return spec.description if spec else (model.label or model.target)
+
+
+def model_summary(model) -> dict:
+    """Model panel facts from the model and its metadata (missing items become None)."""
+    meta = dict(model.metadata or {})
+    cohort = dict(meta.get("cohort") or {})
+    val = dict(meta.get("validation") or {})
+    return {
+        "name": meta.get("name") or model.target or "risk model",
+        "version": _clean(meta.get("version")),
+        "trained_at": _clean(meta.get("trained_at")),
+        "description": meta.get("description"),
+        "target": model.target,
+        "outcome": _outcome_text(model),
+        "decision_point": model.decision_point,
+        "decision_point_text": stage_text(model.decision_point),
+        "kind": model.kind,
+        "intended_use": meta.get("intended_use"),
+        "features": [{"field": f, "label": field_label(f), "unit": _unit(f)} for f in model.features],
+        "cohort": {k: _clean(cohort.get(k)) for k in ("name", "synthetic", "n", "events", "prevalence")},
+        "validation": {k: _clean(val.get(k)) for k in (
+            "protocol", "auroc", "auroc_lo", "auroc_hi", "cal_slope", "cal_slope_lo",
+            "cal_slope_hi", "brier", "oracle_ratio")},
+        "limitations": [str(x) for x in (meta.get("limitations") or [])],
+        "statement": JUDGEMENT_STATEMENT,
+    }
+
+
+def canonical_inputs(scores: pd.DataFrame) -> pd.DataFrame:
+    """The ``input__<field>`` columns as a canonical table with contract dtypes.
+
+    Scores read back from CSV are text; published scores need numbers, booleans
+    and category labels, so values are coerced here (unparseable -> missing).
+    """
+    contract = load_contract()
+    out = {}
+    for col in scores.columns:
+        if not col.startswith(INPUT_PREFIX):
+            continue
+        name, s = col[len(INPUT_PREFIX):], scores[col]
+        dtype = contract[name].dtype if name in contract else "string"
+        if dtype in ("float", "int"):
+            out[name] = pd.to_numeric(s.replace("", np.nan), errors="coerce").astype(float)
+        elif dtype == "bool":
+            text = s.astype(object).where(s.notna(), None).map(
+                lambda v: None if v is None else str(v).strip().lower())
+            out[name] = pd.array([True if v in _TRUE else False if v in _FALSE else pd.NA for v in text],
+                                 dtype="boolean")
+        else:
+            out[name] = s.astype(object).where(s.notna() & (s.astype(str) != ""), None)
+    return pd.DataFrame(out, index=scores.index)
+
+
+def _published(inputs: pd.DataFrame, decision_point: str) -> list[tuple[dict, pd.Series | None]]:
+    """(description, points per row or None) for each published score."""
+    try:
+        from rairpredict.models.published_scores import PUBLISHED_SCORES
+    except ImportError:  # pragma: no cover - sibling module always present once merged
+        return []
+    out = []
+    for key, cls in PUBLISHED_SCORES.items():
+        score = cls()
+        info = {"key": key, "name": score.name, "citation": score.citation,
+                "original_points": bool(score.is_original_points),
+                "published_cutoff": _clean(score.published_cutoff), "note": None,
+                "required": list(score.required_inputs)}
+        absent = [f for f in score.required_inputs if f not in inputs.columns
+                  and not (f == "ln_ratio" and "ln_examined" in inputs.columns)]
+        points = None
+        if absent:
+            info["note"] = "not computable: the scores table has no " + ", ".join(absent)
+            late = score.unavailable_reason(decision_point)
+            if late:
+                info["note"] = f"not computable at this decision point ({late})"
+        else:
+            try:
+                points = score.points(inputs)
+            except (ContractError, KeyError, TypeError, ValueError) as exc:
+                info["note"] = f"not computable: {exc}"
+        out.append((info, points))
+    return out
+
+
+def _reason_indices(columns) -> list[int]:
+    return sorted(int(m.group(1)) for c in columns if (m := _REASON.match(str(c))))
+
+
+def _check(scores: pd.DataFrame) -> np.ndarray:
+    absent = [c for c in _REQUIRED if c not in scores.columns]
+    if absent:
+        raise ContractError(f"scores table: column {absent[0]!r} missing (expected the output of "
+                            "`rairpredict score`)")
+    raw = scores["probability"]
+    proba = pd.to_numeric(raw.replace("", np.nan) if raw.dtype == object else raw, errors="coerce")
+    bad = proba.isna() | (proba < 0) | (proba > 1)
+    if bad.any():
+        row = int(np.flatnonzero(bad.to_numpy())[0])
+        raise ContractError(f"scores table: column 'probability', row {row + 1}: "
+                            "not a probability in [0, 1]")
+    return proba.to_numpy(dtype=float)
+
+
+def _reasons(scores: pd.DataFrame, idx: list[int]) -> list[list[dict]]:
+    cols = {}
+    for i in idx:
+        for part in ("feature", "value", "unit", "log_odds", "direction", "prob_change"):
+            name = f"reason_{i}_{part}"
+            cols[(i, part)] = scores[name].tolist() if name in scores.columns else [None] * len(scores)
+    out = []
+    for r in range(len(scores)):
+        items = []
+        for i in idx:
+            feature = _clean(cols[(i, "feature")][r])
+            if feature in (None, ""):
+                continue
+            feature = str(feature)
+            unit = _clean(cols[(i, "unit")][r]) or _unit(feature)
+            value = format_value(cols[(i, "value")][r])
+            direction = str(_clean(cols[(i, "direction")][r]) or "")
+            shown = f"{value} {unit}".strip() if value else "missing"
+            items.append({
+                "feature": feature, "label": field_label(feature), "value": value, "unit": unit,
+                "log_odds": _num(cols[(i, "log_odds")][r]), "prob_change": _num(cols[(i, "prob_change")][r]),
+                "direction": direction,
+                "text": f"{field_label(feature)}: {shown}" + (f" — {direction}" if direction else ""),
+            })
+        out.append(items)
+    return out
+
+
+def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> dict:
+    """Everything the review shows, as JSON-ready objects (no HTML).
+
+    Parameters
+    ----------
+    scores : DataFrame
+        Output of ``rairpredict score``: ``patient_id``, ``probability``,
+        ``risk_band``, optional ``reason_{i}_*``, ``missing_inputs``,
+        ``implausible_inputs`` and ``input__<field>`` columns.
+    model : RiskModel
+        The model that produced the scores (for bands and the model panel).
+    title : str, optional
+        Page title; default from the model name.
+
+    Returns
+    -------
+    dict
+        ``title, generated, model, bands, filters, columns, patients``.
+    """
+    proba = _check(scores)
+    scores = scores.reset_index(drop=True)
+    bands = band_table(model)
+    summary = model_summary(model)
+    inputs = canonical_inputs(scores)
+    input_fields = list(dict.fromkeys([f for f in model.features if f in inputs.columns]
+                                      + list(inputs.columns)))
+    published = _published(inputs, model.decision_point)
+    required = {info["key"]: info.pop("required") for info, _ in published}
+    reasons = _reasons(scores, _reason_indices(scores.columns))
+    raw_inputs = {f: scores[INPUT_PREFIX + f].tolist() for f in input_fields}
+    missing = scores["missing_inputs"].tolist() if "missing_inputs" in scores else [None] * len(scores)
+    implausible = scores["implausible_inputs"].tolist() if "implausible_inputs" in scores else [None] * len(scores)
+    filters = [f for f in FILTER_FIELDS if f in inputs.columns]
+
+    patients = []
+    for r in range(len(scores)):
+        miss, impl = _split_list(missing[r]), _split_list(implausible[r])
+        rows = []
+        for f in input_fields:
+            value = format_value(raw_inputs[f][r])
+            rows.append({"field": f, "label": field_label(f), "value": value, "unit": _unit(f),
+                         "missing": f in miss or value == "", "implausible": f in impl})
+        pub = []
+        for info, points in published:
+            item = dict(info)
+            if points is not None:
+                pts = _num(points.iloc[r])
+                item["points"] = pts
+                if pts is None:
+                    absent = [field_label(f) for f in required[info["key"]]
+                              if f in inputs.columns and pd.isna(inputs[f].iloc[r])]
+                    item["note"] = "not computable: missing " + (", ".join(absent) or "an input")
+            pub.append(item)
+        patients.append({
+            "id": "" if _clean(scores.at[r, "patient_id"]) is None else str(scores.at[r, "patient_id"]),
+            "p": float(proba[r]),
+            "band": str(_clean(scores.at[r, "risk_band"]) or ""),
+            "reasons": reasons[r],
+            "missing": [{"field": f, "label": field_label(f)} for f in miss],
+            "implausible": [{"field": f, "label": field_label(f)} for f in impl],
+            "inputs": rows,
+            "filters": {f: format_value(inputs[f].iloc[r]) for f in filters},
+            "published": pub,
+        })
+    meta = model.metadata or {}
+    return {
+        "title": title or f"Risk review — {summary['name']}",
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "software": f"rairpredict {__version__}",
+        "model": summary,
+        "model_name": str(meta.get("name") or ""),
+        "bands": bands,
+        "filters": [{"field": f, "label": field_label(f), "short": f.replace("_", " ").capitalize()}
+                    for f in filters],
+        "patients": patients,
+    }

@@ -138,10 +138,11 @@ def test_ata_risk_strict_vs_lenient_and_source_fallback():
     assert derive_ata_risk_2015(t)[0] == "low"
     # A known high-risk item decides even in strict mode.
     assert derive_ata_risk_2015(pd.DataFrame([{**row, "ete": "gross"}]), lenient=False)[0] == "high"
-    # Essentials missing: keep the source's own value.
+    # A source-assigned class wins (it rests on details the contract may lack);
+    # the derivation fills rows without one.
     t2 = pd.DataFrame([{**row, "histology": None, "ata_risk_2015": "intermediate"},
-                       {**BASE, "ata_risk_2015": "high"}])
-    assert add_derived(t2)["ata_risk_2015"].astype(str).tolist() == ["intermediate", "low"]
+                       {**BASE, "ata_risk_2015": "high"}, {**BASE, "ata_risk_2015": None}])
+    assert add_derived(t2)["ata_risk_2015"].astype(str).tolist() == ["intermediate", "high", "low"]
 
 
 # ----------------------------------------------------------------- effective half-life

@@ -314,11 +314,20 @@ def derive_t_eff_h(dose_rates: np.ndarray, times_h=(24.0, 48.0, 72.0)) -> np.nda
 
 
 # ----------------------------------------------------------------- add_derived
-def _keep_source(derived: np.ndarray, table: pd.DataFrame, name: str) -> np.ndarray:
-    """Derived value where known, else the source's own value of ``name``."""
+def _keep_source(derived: np.ndarray, table: pd.DataFrame, name: str, prefer_source: bool = False) -> np.ndarray:
+    """Derived value where known, else the source's own value of ``name``.
+
+    With ``prefer_source`` the source's value wins where it is given: used for
+    the ATA risk class, whose clinician-assigned value rests on pathology
+    details (vascular foci, node sizes) that many sources do not export and
+    that the lenient derivation reads as absent.
+    """
     if name not in table:
         return derived
-    return np.where(pd.isna(derived), col_str(table, name), derived)
+    source = col_str(table, name)
+    if prefer_source:
+        return np.where(pd.isna(source), derived, source)
+    return np.where(pd.isna(derived), source, derived)
 
 
 def add_derived(table: pd.DataFrame) -> pd.DataFrame:
@@ -326,8 +335,9 @@ def add_derived(table: pd.DataFrame) -> pd.DataFrame:
 
     Fields: ``ln_ratio``, ``ajcc8_stage``, ``ata_risk_2015``, ``tg_tsh_ratio``,
     ``tgab_positive``, ``t_eff_h`` (see contract.yaml).  Source values of
-    ``ajcc8_stage`` and ``ata_risk_2015`` are kept only where the inputs cannot
-    give a value; the others are always recomputed.
+    ``ajcc8_stage`` are kept only where age and TNM cannot give a stage; a
+    source ``ata_risk_2015`` is kept where given (see ``_keep_source``); the
+    others are always recomputed.
 
     Examples
     --------
@@ -348,7 +358,7 @@ def add_derived(table: pd.DataFrame) -> pd.DataFrame:
                                col_str(table, "n_stage"), col_str(table, "m_stage"))
     out["ajcc8_stage"] = to_category(_keep_source(stage, table, "ajcc8_stage"), "ajcc8_stage")
     risk = derive_ata_risk_2015(table)
-    out["ata_risk_2015"] = to_category(_keep_source(risk, table, "ata_risk_2015"), "ata_risk_2015")
+    out["ata_risk_2015"] = to_category(_keep_source(risk, table, "ata_risk_2015", prefer_source=True), "ata_risk_2015")
     rates = np.column_stack([col_float(table, c) for c in DOSE_RATE_TIMES_H])
     out["t_eff_h"] = derive_t_eff_h(rates, tuple(DOSE_RATE_TIMES_H.values()))
     return out

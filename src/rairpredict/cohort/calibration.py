@@ -193,7 +193,15 @@ def calibration_table(seeds=(0, 1, 2), studies=("A", "B", "C")) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def to_markdown(table: pd.DataFrame) -> str:
+    """Markdown table without the optional ``tabulate`` dependency."""
+    cols = list(table.columns)
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":  # pragma: no cover
     table = calibration_table()
-    print(table.to_markdown(index=False) if hasattr(table, "to_markdown") else table.to_string(index=False))
+    print(to_markdown(table))
     print(f"\n{int(table['within_tolerance'].sum())} of {len(table)} targets within tolerance on all seeds")

@@ -181,8 +181,13 @@ def _subgroup_parts(table) -> tuple[list[str], list]:
     return [], [(header, rows)]
 
 
-def _md_cell(text: str) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+def _md_text(text) -> str:
+    # Markdown passes raw HTML through to the renderer: metadata text must stay text.
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _md_cell(text) -> str:
+    return _md_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def render_model_card(model, *, mlflow_run: bool = True) -> str:
@@ -193,7 +198,7 @@ def render_model_card(model, *, mlflow_run: bool = True) -> str:
     for sec in card_sections(model, run=run):
         lines += [f"## {sec.title}", ""]
         for p in sec.paragraphs:
-            lines += [str(p), ""]
+            lines += [_md_text(p), ""]
         for header, rows in sec.tables:
             lines.append("| " + " | ".join(_md_cell(h) for h in header) + " |")
             lines.append("|" + "---|" * len(header))

@@ -134,7 +134,7 @@ def demo_review(n_train: int = 1200, n_list: int = 40, seed: int = 0):
     auc = auroc_ci(y_test, p)
     slope = calibration_intercept_slope(y_test, p).loc["cal_slope"]
     model.metadata.update({
-        "name": "rairpredict-rair (screenshot demo)", "version": "demo",
+        "name": "rairpredict-rair (screenshot demo)", "version": None,
         "trained_at": "synthetic demo", "description": cfg.description,
         "intended_use": (f"Supports the pre-therapy decision in 131I therapy of differentiated thyroid cancer: "
                          f"{cfg.description}"),

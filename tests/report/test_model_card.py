@@ -1,0 +1,95 @@
+"""Model card: TRIPOD+AI items from the model, its metadata and its MLflow run; no patient rows."""
+from __future__ import annotations
+
+import copy
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from rairpredict.cli import main
+from rairpredict.report import log_model_card, render_model_card, render_model_card_html
+
+TRIPOD_ITEMS = ["Source of data", "Outcome: definition and timing", "Predictors and their timing",
+                "Sample size and events", "Missing data handling", "Model type and tuning",
+                "Internal validation protocol", "Discrimination", "Calibration", "Decision curve",
+                "Subgroup results", "Limitations", "Intended use"]
+
+
+def test_card_has_every_tripod_item_and_no_patient_rows(review_model, review_scores):
+    md = render_model_card(review_model, mlflow_run=False)
+    for item in TRIPOD_ITEMS:
+        assert f"\n## {item}\n" in md, item
+    assert "Patients: 240; events: 20; prevalence: 8.3%." in md
+    assert "AUROC 0.781 (95% CI 0.702 to 0.860)." in md
+    assert "Calibration slope 0.93 (95% CI 0.71 to 1.15); Brier score 0.061." in md
+    assert "| tsh_stim_mu_l | Stimulated TSH on the day of 131I | mU/L | pre-therapy | recorded |" in md
+    assert "| ln_ratio | Lymph nodes with metastasis / Lymph nodes examined |  | pathology | derived |" in md
+    for pid in review_scores["patient_id"]:
+        assert str(pid) not in md
+
+
+def test_html_card_is_escaped(review_model):
+    model = copy.copy(review_model)
+    model.metadata = {**review_model.metadata, "limitations": ["<script>alert(1)</script> | pipe"]}
+    html = render_model_card_html(model, mlflow_run=False)
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt; | pipe" in html
+    md = render_model_card(model, mlflow_run=False)
+    assert "<script>" not in md and "&lt;script&gt;alert(1)&lt;/script&gt; | pipe" in md
+
+
+@pytest.fixture
+def tracked_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    exp = mlflow.create_experiment("card-test", artifact_location=(tmp_path / "mlruns").as_uri())
+    with mlflow.start_run(experiment_id=exp) as run:
+        mlflow.log_metrics({"xgboost.auroc": 0.8123, "xgboost.cal_slope": 0.97,
+                            "xgboost.net_benefit_at_threshold": 0.0123})
+        mlflow.log_params({"final_model": "logistic"})
+        mlflow.log_text(pd.DataFrame({"subgroup": ["age < 55", "age >= 55"], "n": [150, 90],
+                                      "auroc": [0.77, 0.8]}).to_csv(index=False), "tables/subgroups.csv")
+    yield run.info.run_id
+    mlflow.set_tracking_uri("")
+
+
+def test_card_reads_and_is_logged_to_the_mlflow_run(review_model, tracked_run):
+    model = copy.copy(review_model)
+    model.metadata = {**review_model.metadata, "mlflow": {"run_id": tracked_run, "experiment": "card-test",
+                                                          "registered_name": None, "version": None}}
+    md = render_model_card(model)
+    assert "| xgboost.auroc | 0.8123 |" in md
+    assert "| xgboost.cal_slope | 0.9700 |" in md
+    assert "| xgboost.net_benefit_at_threshold | 0.0123 |" in md
+    assert "| age &gt;= 55 | 90 | 0.800 |" in md
+    log_model_card(model, tracked_run)
+    names = {a.path for a in MlflowClient().list_artifacts(tracked_run)}
+    assert {"model_card.md", "model_card.html"} <= names
+    logged = mlflow.artifacts.load_text(f"runs:/{tracked_run}/model_card.md")
+    assert "## Subgroup results" in logged and "0.8123" in logged
+
+
+def test_card_tolerates_an_unreachable_run(review_model, tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'empty.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'empty.db'}")
+    model = copy.copy(review_model)
+    model.metadata = {**review_model.metadata, "mlflow": {"run_id": "0" * 32}}
+    try:
+        md = render_model_card(model)
+    finally:
+        mlflow.set_tracking_uri("")
+    assert f"MLflow run {'0' * 32} not available" in md
+    assert "## Limitations" in md
+
+
+def test_cli_model_card(review_model, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'cli.db'}")
+    path = tmp_path / "model.joblib"
+    review_model.save(path)
+    md, html = tmp_path / "card.md", tmp_path / "card.html"
+    assert main(["model-card", "--model", str(path), "--out", str(md), "--html", str(html)]) == 0
+    assert md.read_text(encoding="utf-8").startswith("# Model card: rairpredict-rair\n")
+    assert "<h2>Predictors and their timing</h2>" in html.read_text(encoding="utf-8")
+    assert main(["model-card", "--model", str(path)]) == 0
+    assert "## Decision curve" in capsys.readouterr().out

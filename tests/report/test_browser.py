@@ -134,6 +134,16 @@ def test_injected_ids_do_not_run_and_show_as_text(page, hostile_ids):
     assert page.evaluate("typeof window.__pwned") == "undefined"
 
 
+def test_print_layout_hides_controls_and_keeps_the_table(page, review_scores):
+    page.emulate_media(media="print")
+    assert not page.is_visible(".controls") and not page.is_visible("#reset")
+    assert page.locator("#patients-body tr").count() == len(review_scores)
+    assert page.is_visible("#patients-body tr >> nth=0")
+    page.locator("#patients-body tr").first.click()
+    assert not page.is_visible("#cohort-view") and not page.is_visible("#back")
+    assert page.is_visible("#pv-reasons")
+
+
 def test_screenshots_of_both_views(browser, review_file):
     cohort, patient = capture_review(browser, review_file, ARTIFACTS)
     for path in (cohort, patient):

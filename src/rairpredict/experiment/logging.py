@@ -68,7 +68,7 @@ def model_contributions(model, table, *, check_rows: int = 200) -> tuple:
 
 def _figures(result, data) -> dict[str, "plt.Figure"]:
     from rairpredict.evaluation import plots
-    from rairpredict.explain import global_importance, plot_beeswarm, plot_dependence
+    from rairpredict.explain import global_importance, plot_beeswarm, plot_dependence, plot_importance
 
     figs = {}
     p_final = result.oof[result.model.kind][0]
@@ -77,16 +77,25 @@ def _figures(result, data) -> dict[str, "plt.Figure"]:
     figs["decision_curve.png"] = plots.plot_decision_curve(data.y, {k: v[0] for k, v in result.oof.items()})
     contrib, X, diff = model_contributions(result.model, data.table)
     mlflow.log_metric("shap_native_vs_treeexplainer_max_abs_diff", diff)
+    importance = global_importance(contrib, result.model.feature_source)
+    mlflow.log_text(importance.to_csv(index=False), "shap/global_importance.csv")
+    figs["shap_importance.png"] = plot_importance(contrib, result.model.feature_source)
     figs["shap_beeswarm.png"] = plot_beeswarm(contrib, X)
-    for feature in global_importance(contrib).index[:3]:
-        figs[f"shap_dependence_{feature}.png".replace("/", "_")] = plot_dependence(contrib, X, feature)
+    for feature in global_importance(contrib)["feature"].head(3):
+        figs[f"shap_dependence_{feature}.png".replace("/", "_").replace("=", "_")] = \
+            plot_dependence(contrib, X, feature)
     return figs
 
 
-def log_target_result(result, cfg, data, *, register: bool = True) -> None:
-    """Log everything of one training run; sets ``result.run_id`` and ``result.registered``."""
-    tracking.configure_tracking(repo_root=REPO_ROOT)
-    exp_id = tracking.get_or_create_experiment(experiment_name(cfg.name), artifact_root=REPO_ROOT / "mlruns")
+def log_target_result(result, cfg, data, *, register: bool = True, root=None) -> None:
+    """Log everything of one training run; sets ``result.run_id`` and ``result.registered``.
+
+    ``root`` holds ``mlflow.db`` and ``mlruns/`` (default: the repository);
+    ``MLFLOW_TRACKING_URI`` overrides the store as usual.
+    """
+    root = Path(root) if root is not None else REPO_ROOT
+    tracking.configure_tracking(repo_root=root)
+    exp_id = tracking.get_or_create_experiment(experiment_name(cfg.name))
     with mlflow.start_run(experiment_id=exp_id, run_name=f"{cfg.name}") as run:
         tracking.log_config(cfg.to_dict())
         tracking.log_environment()

@@ -139,7 +139,7 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
                  trials: int | None = None, final_model: str = "xgboost", optimism_boot: int = 30,
                  tracking: bool = True, export_dir: str | Path | None = None,
                  optuna_storage: str | None = None, register: bool = True,
-                 cohort_name: str | None = None, log=print) -> TargetResult:
+                 cohort_name: str | None = None, tracking_root=None, log=print) -> TargetResult:
     """Run the whole protocol for one target config (see module docstring)."""
     start = time.perf_counter()
     data = load_target_data(cfg, n=n, seed=seed, table=table, cohort_name=cohort_name)
@@ -227,7 +227,7 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     if tracking:
         from rairpredict.experiment.logging import log_target_result
 
-        log_target_result(result, cfg, data, register=register)
+        log_target_result(result, cfg, data, register=register, root=tracking_root)
         if export_dir is not None:  # re-export with the registered name/version in metadata
             result.exported = export_model(model, Path(export_dir))
     result.seconds = time.perf_counter() - start

@@ -8,7 +8,9 @@ Signature. MLflow's schema enforcement cannot take the contract's pandas
 dtypes (categorical, nullable ``Int64``/``boolean``): it refuses them or turns
 them to plain objects. The input schema is therefore written from the
 contract, in types any client can send: ``double`` for float and int fields,
-``boolean`` for bool fields, ``string`` for categories and text;
+``string`` for categories, text and bool fields (JSON ``true``/``false``/``null``
+or text such as ``"yes"``; a ``boolean`` column would be cast by MLflow's JSON
+parser with ``astype(bool)``, turning missing into False);
 ``patient_id`` and the contract's required fields are required, every other
 contract field optional (absent = missing). Inside :meth:`RiskModelPyfunc.predict`
 the rows are re-cast to the contract dtypes with
@@ -34,7 +36,9 @@ from rairpredict.scoring._refs import ARTIFACT_KEY
 
 __all__ = ["RiskModelPyfunc", "log_risk_model", "input_schema", "to_pyfunc_input", "synthetic_input_example"]
 
-_SCHEMA_TYPE = {"float": "double", "int": "double", "bool": "boolean", "category": "string", "string": "string"}
+# bool -> string: MLflow's REST parser casts a "boolean" column with astype(bool), which turns a
+# missing value into False; a "string" column keeps true/false/null (and "yes"/"no") as sent.
+_SCHEMA_TYPE = {"float": "double", "int": "double", "bool": "string", "category": "string", "string": "string"}
 
 
 def input_schema():
@@ -47,13 +51,13 @@ def input_schema():
 
 
 def to_pyfunc_input(table: pd.DataFrame) -> pd.DataFrame:
-    """Canonical table -> the signature's types (float64, object bool/str with None).
+    """Canonical table -> the signature's types (float64; text with None for missing).
 
     Examples
     --------
     >>> t = pd.DataFrame({"sex": pd.Categorical(["female", None]), "smoking": pd.array([True, None])})
     >>> to_pyfunc_input(t).to_dict("list")
-    {'sex': ['female', None], 'smoking': [True, None]}
+    {'sex': ['female', None], 'smoking': ['true', None]}
     """
     contract = load_contract()
     out = {}
@@ -64,9 +68,10 @@ def to_pyfunc_input(table: pd.DataFrame) -> pd.DataFrame:
         if kind in ("float", "int"):
             out[name] = pd.to_numeric(col.astype(object), errors="coerce").astype("float64")
         else:
-            values = col.astype(object)
-            out[name] = values.where(col.notna(), None).map(
-                (lambda v: v) if kind == "bool" else (lambda v: None if v is None else str(v)))
+            values = col.astype(object).where(col.notna(), None)
+            text = (lambda v: None if v is None else ("true" if v else "false")) if kind == "bool" \
+                else (lambda v: None if v is None else str(v))
+            out[name] = values.map(text).astype(object)
     return pd.DataFrame(out, index=table.index)
 
 

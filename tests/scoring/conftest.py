@@ -1,6 +1,8 @@
 """Shared fixtures: a small synthetic cohort and models trained on it (session scope)."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -98,3 +100,29 @@ def model_path(xgb_model, tmp_path_factory):
     path = tmp_path_factory.mktemp("model") / "rair.joblib"
     xgb_model.save(path)
     return path
+
+
+@pytest.fixture(scope="session")
+def logged(xgb_model, tmp_path_factory):
+    """The model logged and registered in a throw-away store: (ModelInfo, local model dir, tracking URI).
+
+    The tracking URI is restored right after logging, so other tests see the default store.
+    """
+    import mlflow
+
+    from rairpredict.scoring.pyfunc import log_risk_model
+    from rairpredict.tracking import configure_tracking, set_alias
+
+    root = tmp_path_factory.mktemp("store")
+    previous = mlflow.get_tracking_uri()
+    uri = configure_tracking(f"sqlite:///{root / 'mlflow.db'}", repo_root=root)
+    try:
+        exp = mlflow.create_experiment("scoring-test", artifact_location=(root / "mlruns").as_uri())
+        with mlflow.start_run(experiment_id=exp):
+            info = log_risk_model(xgb_model, "model", registered_model_name="rair-scoring", explain=2)
+        set_alias("rair-scoring", info.registered_model_version, "champion")
+        local = Path(mlflow.artifacts.download_artifacts(info.model_uri, dst_path=str(root / "dl")))
+    finally:
+        mlflow.set_tracking_uri(previous)
+        mlflow.set_registry_uri(previous)
+    return info, local, uri

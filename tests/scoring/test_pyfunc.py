@@ -15,31 +15,9 @@ import pandas as pd
 import pytest
 
 from rairpredict.scoring import SCORE_COLUMNS, load_model_ref, score_frame
-from rairpredict.scoring.pyfunc import input_schema, log_risk_model, synthetic_input_example, to_pyfunc_input
+from rairpredict.scoring.pyfunc import input_schema, synthetic_input_example, to_pyfunc_input
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def logged(xgb_model, tmp_path_factory):
-    """The model logged and registered in a throw-away tracking store; its local model dir."""
-    import mlflow
-
-    from rairpredict.tracking import configure_tracking, set_alias
-
-    root = tmp_path_factory.mktemp("store")
-    previous = mlflow.get_tracking_uri()
-    configure_tracking(f"sqlite:///{root / 'mlflow.db'}", repo_root=root)
-    try:
-        exp = mlflow.create_experiment("scoring-test", artifact_location=(root / "mlruns").as_uri())
-        with mlflow.start_run(experiment_id=exp):
-            info = log_risk_model(xgb_model, "model", registered_model_name="rair-scoring", explain=2)
-        set_alias("rair-scoring", info.registered_model_version, "champion")
-        local = Path(mlflow.artifacts.download_artifacts(info.model_uri, dst_path=str(root / "dl")))
-        yield info, local
-    finally:
-        mlflow.set_tracking_uri(previous)
-        mlflow.set_registry_uri(previous)
 
 
 @pytest.fixture(scope="module")
@@ -61,11 +39,20 @@ def test_signature_from_contract(logged):
 
 
 def test_registry_reference_sets_name_and_version(logged, xgb_model, requests_rows):
-    model = load_model_ref("models:/rair-scoring@champion")
-    assert model.metadata["name"] == "rair-scoring" and model.metadata["version"] == "1"
-    assert load_model_ref("models:/rair-scoring/1").metadata["version"] == "1"
+    import mlflow
+
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(logged[2])
+    mlflow.set_registry_uri(logged[2])
+    try:
+        model = load_model_ref("models:/rair-scoring@champion")
+        assert model.metadata["name"] == "rair-scoring" and model.metadata["version"] == "1"
+        assert load_model_ref("models:/rair-scoring/1").metadata["version"] == "1"
+        run = load_model_ref(logged[0].model_uri)
+    finally:
+        mlflow.set_tracking_uri(previous)
+        mlflow.set_registry_uri(previous)
     np.testing.assert_allclose(model.predict_proba(requests_rows), xgb_model.predict_proba(requests_rows), atol=0)
-    run = load_model_ref(logged[0].model_uri)
     np.testing.assert_allclose(run.predict_proba(requests_rows), xgb_model.predict_proba(requests_rows), atol=0)
 
 
@@ -78,7 +65,7 @@ out.to_parquet(sys.argv[3])
 
 
 def test_fresh_process_predict(logged, xgb_model, requests_rows, tmp_path):
-    _, local = logged
+    local = logged[1]
     src, dst = tmp_path / "in.parquet", tmp_path / "out.parquet"
     to_pyfunc_input(requests_rows).to_parquet(src)
     subprocess.run([sys.executable, "-c", _FRESH, str(local), str(src), str(dst)], check=True, timeout=300)
@@ -107,7 +94,7 @@ def _free_port() -> int:
 
 
 def test_rest_server(logged, xgb_model, requests_rows):
-    _, local = logged
+    local = logged[1]
     port = _free_port()
     bindir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ.get('PATH', '')}"}  # uvicorn of this venv

@@ -26,6 +26,7 @@ project's features are numeric); a categorical split, ``dart``,
 from __future__ import annotations
 
 import json
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -38,6 +39,10 @@ __all__ = ["PatternTreeShap", "pattern_contributions"]
 
 # Trees with at most this many internal nodes index patterns by a dense array.
 _DENSE_BITS = 16
+# JSON floats are parsed as text tagged with this prefix, so that they stay
+# exact and can be written back unquoted (XGBoost's own strings stay strings).
+_FLOAT_TAG = "\x00f"
+_TAGGED_FLOAT = re.compile(r'"\\u0000f([^"]*)"')
 
 
 def _to_float32(text: str) -> np.float32:
@@ -122,7 +127,7 @@ class PatternTreeShap:
         import xgboost as xgb
 
         booster = _booster(self.model)
-        raw = json.loads(booster.save_raw(raw_format="json"), parse_float=str)
+        raw = json.loads(booster.save_raw(raw_format="json"), parse_float=_FLOAT_TAG.__add__)
         learner = raw["learner"]
         gb = learner["gradient_booster"]
         if gb.get("name") != "gbtree":
@@ -134,6 +139,7 @@ class PatternTreeShap:
             raise ValueError("num_parallel_tree > 1 is not supported")
         stop = _iteration_range(booster)[1] or booster.num_boosted_rounds()
         trees = gb["model"]["trees"][:stop]
+        self._raw = raw
 
         self.booster_ = booster
         self.n_features_in_ = int(mparam["num_feature"])
@@ -152,7 +158,9 @@ class PatternTreeShap:
             feats = np.asarray(tree["split_indices"], dtype=np.int64)[internal]
             self.node_features_.append(feats)
             self.node_thresholds_.append(
-                np.array([_to_float32(tree["split_conditions"][i]) for i in internal], np.float32)
+                np.array(
+                    [_to_float32(tree["split_conditions"][i][2:]) for i in internal], np.float32
+                )
             )
             self.node_default_left_.append(np.asarray(tree["default_left"], bool)[internal])
             self.tree_features_.append(np.unique(feats))
@@ -193,21 +201,39 @@ class PatternTreeShap:
         return np.ascontiguousarray(np.stack(words, axis=1)).view(f"V{8 * len(words)}").ravel()
 
     def _slice(self, t: int):
+        """A one-tree Booster of tree ``t``, built from the model's own JSON.
+
+        Five times cheaper than ``booster[t:t+1]``; the thresholds are written
+        back as XGBoost's own text, so the tree is the same to the last bit.
+        """
+        import xgboost as xgb
+
         if t not in self._slices:
-            self._slices[t] = self.booster_[t : t + 1]
+            learner = self._raw["learner"]
+            gb = learner["gradient_booster"]
+            model = {
+                **gb["model"],
+                "trees": [{**gb["model"]["trees"][t], "id": 0}],
+                "tree_info": [0],
+                "iteration_indptr": [0, 1],
+                "gbtree_model_param": {**gb["model"]["gbtree_model_param"], "num_trees": "1"},
+            }
+            one = {**self._raw, "learner": {**learner, "gradient_booster": {**gb, "model": model}}}
+            text = _TAGGED_FLOAT.sub(r"\1", json.dumps(one))
+            self._slices[t] = xgb.Booster(model_file=bytearray(text.encode()))
         return self._slices[t]
 
-    def _explain_new(self, t: int, reps: np.ndarray, nthread: int) -> np.ndarray:
+    def _explain_new(self, t: int, reps: np.ndarray) -> np.ndarray:
         """XGBoost's own contributions of tree ``t`` for rows ``reps`` (k, p)."""
         import xgboost as xgb
 
         sliced = self._slice(t)
-        sliced.set_param({"nthread": nthread})
-        dm = xgb.DMatrix(reps, missing=np.nan, nthread=nthread)
+        sliced.set_param({"nthread": 1})  # callers run trees or row blocks in parallel
+        dm = xgb.DMatrix(reps, missing=np.nan, nthread=1)
         phi = sliced.predict(dm, pred_contribs=True, validate_features=False)
         return np.ascontiguousarray(phi[:, self.tree_features_[t]].T)
 
-    def _lookup(self, t: int, code: np.ndarray, Xpart: np.ndarray, nthread: int):
+    def _lookup(self, t: int, code: np.ndarray, Xpart: np.ndarray):
         """Table slot per row and the table, explaining unseen patterns first."""
         tab = self._tables[t]
         if tab.dense:
@@ -218,7 +244,7 @@ class PatternTreeShap:
                     todo = np.flatnonzero(slots < 0)
                     if todo.size:
                         new, first = np.unique(code[todo], return_index=True)
-                        phi = self._explain_new(t, Xpart[todo[first]], nthread)
+                        phi = self._explain_new(t, Xpart[todo[first]])
                         start = tab.values.shape[1]
                         # Publish values before slots: a reader never sees a slot past its table.
                         tab.values = np.concatenate([tab.values, phi], axis=1)
@@ -230,7 +256,7 @@ class PatternTreeShap:
         with self._lock:
             todo = [i for i, key in enumerate(keys) if key not in tab.known]
             if todo:
-                phi = self._explain_new(t, Xpart[first[todo]], nthread)
+                phi = self._explain_new(t, Xpart[first[todo]])
                 start = tab.values.shape[1]
                 tab.values = np.concatenate([tab.values, phi], axis=1)
                 for j, i in enumerate(todo):
@@ -239,7 +265,7 @@ class PatternTreeShap:
             values = tab.values
         return uslots[inverse.ravel()], values
 
-    def _part(self, Xpart: np.ndarray, dtype, nthread: int) -> np.ndarray:
+    def _part(self, Xpart: np.ndarray, dtype) -> np.ndarray:
         """Feature contributions (p, r) of a block of rows, trees added in order."""
         Xt = np.ascontiguousarray(Xpart.T)
         acc = np.zeros((self.n_features_in_, Xpart.shape[0]), dtype)
@@ -247,7 +273,7 @@ class PatternTreeShap:
         for t in range(self.n_trees_):
             if not len(self.node_features_[t]):
                 continue  # a single-leaf tree only moves the bias
-            slots, values = self._lookup(t, self._codes(t, Xt), Xpart, nthread)
+            slots, values = self._lookup(t, self._codes(t, Xt), Xpart)
             for j, f in enumerate(self.tree_features_[t]):
                 np.take(values[j], slots, out=tmp)
                 np.add(acc[f], tmp, out=acc[f])
@@ -297,15 +323,42 @@ class PatternTreeShap:
 
         def run(bounds):
             a, b = bounds
-            out[a:b, :p] = self._part(X[a:b], dtype, nthread).T
+            out[a:b, :p] = self._part(X[a:b], dtype).T
 
-        if nthread == 1 or len(parts) < 2:
-            for bounds in parts:
-                run(bounds)
-        else:
-            with ThreadPoolExecutor(nthread) as pool:
-                list(pool.map(run, parts))
+        with ThreadPoolExecutor(nthread) as pool:
+            self._discover(X, parts, pool)
+            list(pool.map(run, parts))
         return out
+
+    def _discover(self, X: np.ndarray, parts, pool) -> None:
+        """Explain every pattern of ``X`` not yet in the cache, one XGBoost call per tree.
+
+        A first pass codes all rows and keeps one representative row per
+        pattern, so no tree is sent to XGBoost more than once per call
+        (trees with more than ``_DENSE_BITS`` internal nodes are filled lazily).
+        """
+        dense = [t for t, tab in enumerate(self._tables) if tab.dense and len(self.node_features_[t])]
+        reps = {t: np.full(len(self._tables[t].slot), -1, dtype=np.int64) for t in dense}
+
+        def mark(bounds):
+            a, b = bounds
+            Xt = np.ascontiguousarray(X[a:b].T)
+            rows = np.arange(a, b)
+            for t in dense:
+                # Rows sharing a pattern race for its entry; any of them will do.
+                reps[t][self._codes(t, Xt)] = rows
+
+        def fill(t):
+            tab = self._tables[t]
+            new = np.flatnonzero((reps[t] >= 0) & (tab.slot < 0))
+            if new.size:
+                phi = self._explain_new(t, X[reps[t][new]])
+                start = tab.values.shape[1]
+                tab.values = np.concatenate([tab.values, phi], axis=1)
+                tab.slot[new] = np.arange(start, start + len(new), dtype=np.int32)
+
+        list(pool.map(mark, parts))
+        list(pool.map(fill, dense))
 
     def margin(self, X, nthread: int = 2, chunk_size: int = 65_536) -> np.ndarray:
         """Row sums of the contributions (float64): the model margin (log-odds)."""

@@ -27,7 +27,7 @@ def requests_rows(cohort):
 
 
 def test_signature_from_contract(logged):
-    info, _ = logged
+    info = logged[0]
     inputs = {c.name: c for c in info.signature.inputs.inputs}
     assert inputs == {c.name: c for c in input_schema().inputs}
     assert inputs["patient_id"].required and inputs["age_years"].required

@@ -25,7 +25,7 @@ def _data(n: int, p: int, seed: int = 0):
     X = rng.normal(size=(n, p)).astype(np.float32)
     X[:, : p // 4] = np.round(X[:, : p // 4] * 3)  # some discrete-valued columns
     logit = X[:, 0] + 0.7 * X[:, 1] * X[:, 2] - 0.5 * np.abs(X[:, 3]) + 0.3 * X[:, 4:10].sum(axis=1)
-    y = rng.random(n) < 1 / (1 + np.exp(-logit))
+    y = rng.random(n) < 1 / (1 + np.exp(-np.clip(logit, -30, 30)))
     X[rng.random(X.shape) < 0.10] = np.nan
     return X, y
 
@@ -44,14 +44,17 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--p", type=int, default=40)
-    ap.add_argument("--contribs-n", type=int, default=200_000, help="rows for the pred_contribs baseline")
+    ap.add_argument(
+        "--contribs-n", type=int, default=200_000, help="rows for the pred_contribs baseline"
+    )
     ap.add_argument("--check-n", type=int, default=20_000)
     ap.add_argument("--nthread", type=int, default=2)
     args = ap.parse_args(argv)
 
     X, y = _data(args.n, args.p)
     Xtrain, ytrain = X[:50_000], y[:50_000]
-    print(f"rows {args.n:,} x {args.p} features, {np.isnan(X).mean():.1%} NaN, nthread {args.nthread}")
+    nan = np.isnan(X).mean()
+    print(f"rows {args.n:,} x {args.p} features, {nan:.1%} NaN, nthread {args.nthread}")
     for n_trees, depth in [(150, 3), (300, 4)]:
         model = xgb.XGBClassifier(
             n_estimators=n_trees, max_depth=depth, tree_method="hist", learning_rate=0.1,
@@ -81,12 +84,14 @@ def main(argv=None) -> None:
         print(f"  XGBoost predict (margin, incl. DMatrix)   {t_pred:8.2f} s")
         print(f"  XGBoost pred_contribs (scaled from {len(sub):,})  {t_contribs:8.2f} s"
               f"  ({len(sub) / t_sub:,.0f} rows/s)")
-        print(f"  pattern lookup (first call, cold cache)   {t_pattern:8.2f} s  (+ parse {t_parse:.2f} s)")
+        print(f"  pattern lookup (first call, cold cache)   {t_pattern:8.2f} s"
+              f"  (+ parse {t_parse:.2f} s)")
         print(f"  ratio pattern / predict                   {t_pattern / t_pred:8.2f}")
         print(f"  ratio pattern / pred_contribs             {t_pattern / t_contribs:8.3f}"
               f"  (speed-up x{t_contribs / t_pattern:.1f})")
         print(f"  patients explained per second             {args.n / t_pattern:12,.0f}")
-        print(f"  distinct patterns per tree: median {int(np.median(n_patterns))}, max {max(n_patterns)}")
+        print(f"  distinct patterns per tree: median {int(np.median(n_patterns))},"
+              f" max {max(n_patterns)}")
         print(f"  max |pattern - pred_contribs| on {len(chk):,} rows: float32 {diff32:.3g}, "
               f"float64 accumulation {diff64:.3g}")
         print(f"  max |row sum (float64) - predict(output_margin)|: {dmargin:.3g}")

@@ -20,13 +20,14 @@ def _data(n, seed=0):
     X[rng.random(X.shape) < 0.1] = np.nan
     X[:, 6] = np.nan
     X[:, 7] = 3.0
-    logit = np.nan_to_num(X[:, 0]) + np.nan_to_num(X[:, 1] * X[:, 2]) - np.abs(np.nan_to_num(X[:, 3]))
+    Z = np.nan_to_num(X)
+    logit = Z[:, 0] + Z[:, 1] * Z[:, 2] - np.abs(Z[:, 3])
     y = rng.random(n) < 1 / (1 + np.exp(-logit))
     return X, y
 
 
 def _with_thresholds(booster, X):
-    """Append rows whose values equal split thresholds (400 spread over all trees) and their float32 neighbours."""
+    """Append rows set exactly on split thresholds (400 spread over all trees) and next to them."""
     df = booster.trees_to_dataframe()
     splits = df[df.Feature != "Leaf"]
     splits = splits.iloc[np.linspace(0, len(splits) - 1, min(len(splits), 400)).astype(int)]
@@ -34,7 +35,8 @@ def _with_thresholds(booster, X):
     for i, (feat, thr) in enumerate(splits[["Feature", "Split"]].itertuples(index=False)):
         row, j = X[i % len(X)], int(feat[1:])
         t32 = np.float32(thr)
-        for v in (t32, np.nextafter(t32, np.float32(-np.inf)), np.nextafter(t32, np.float32(np.inf))):
+        below, above = (np.nextafter(t32, np.float32(s)) for s in (-np.inf, np.inf))
+        for v in (t32, below, above):
             r = row.copy()
             r[j] = v
             rows.append(r)
@@ -46,7 +48,8 @@ def _with_thresholds(booster, X):
 
 def _fit(X, y, depth, n_trees, **kw):
     return xgb.XGBClassifier(
-        n_estimators=n_trees, max_depth=depth, tree_method="hist", learning_rate=0.3, n_jobs=1, **kw
+        n_estimators=n_trees, max_depth=depth, tree_method="hist", learning_rate=0.3, n_jobs=1,
+        **kw,
     ).fit(X, y)
 
 
@@ -117,7 +120,7 @@ def test_dataframe_is_aligned_by_name_and_bad_shape_raises():
 def test_base_score_and_bias():
     assert _parse_base_score("[5E-1]") == 0.5
     assert _parse_base_score("0.25") == 0.25
-    with pytest.raises(ValueError, match="multi-output"):
+    with pytest.raises(ValueError, match="not one value"):
         _parse_base_score("[1E-1,2E-1]")
     X, y = _data(600, seed=4)
     model = _fit(X, y, 2, 5, base_score=0.3)
@@ -129,9 +132,11 @@ def test_base_score_and_bias():
 
 def test_categorical_split_is_refused():
     rng = np.random.default_rng(5)
-    frame = pd.DataFrame({"c": pd.Categorical(rng.choice(list("abcd"), 400)), "x": rng.normal(size=400)})
+    cats = pd.Categorical(rng.choice(list("abcd"), 400))
+    frame = pd.DataFrame({"c": cats, "x": rng.normal(size=400)})
     y = frame.c.isin(["a", "c"]).to_numpy()
-    model = xgb.XGBClassifier(n_estimators=3, max_depth=2, enable_categorical=True, n_jobs=1).fit(frame, y)
+    model = xgb.XGBClassifier(n_estimators=3, max_depth=2, enable_categorical=True, n_jobs=1)
+    model.fit(frame, y)
     with pytest.raises(ValueError, match="categorical split"):
         PatternTreeShap(model)
 
@@ -147,3 +152,12 @@ def test_threshold_parsing_rounds_decimal_correctly_to_float32():
     assert np.float32(float(text)) == one
     assert _to_float32(text) == up
     assert _to_float32("0.17792602") == np.float32(0.17792602)
+
+
+def test_deep_trees_with_more_than_64_internal_nodes():
+    X, y = _data(3000, seed=6)
+    model = _fit(X, y, 9, 4, min_child_weight=0.1)
+    explainer = PatternTreeShap(model)
+    assert max(len(f) for f in explainer.node_features_) > 64  # multi-word pattern codes
+    ref = model.get_booster().predict(xgb.DMatrix(X), pred_contribs=True)
+    assert np.array_equal(explainer.contributions(X, chunk_size=1000), ref)

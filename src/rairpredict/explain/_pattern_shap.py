@@ -64,7 +64,7 @@ def _parse_base_score(text: str) -> float:
     # XGBoost 3 writes a vector, e.g. "[5E-1]"; older versions a scalar "0.5".
     values = [float(v) for v in text.strip("[]").split(",") if v.strip()]
     if len(values) != 1:
-        raise ValueError(f"expected one base_score, got {text!r}: multi-output models are not supported")
+        raise ValueError(f"base_score {text!r} is not one value: multi-output is not supported")
     return values[0]
 
 
@@ -76,6 +76,16 @@ class _TreeTable:
         self.slot = np.full(1 << n_bits, -1, dtype=np.int32) if self.dense else None
         self.known: dict[int, int] = {}
         self.values = np.empty((n_feats, 0), dtype=np.float32)  # (features used, patterns)
+
+    def add(self, phi: np.ndarray) -> np.ndarray:
+        """Append contributions (features used, k); return their k new slots.
+
+        Values are published before the caller writes slots, so a concurrent
+        reader never meets a slot past the end of the table it holds.
+        """
+        start = self.values.shape[1]
+        self.values = np.concatenate([self.values, phi], axis=1)
+        return np.arange(start, start + phi.shape[1], dtype=np.int32)
 
 
 class PatternTreeShap:
@@ -183,7 +193,8 @@ class PatternTreeShap:
         default child in both cases. Either way the bit is a bijection of
         the decision, all a pattern needs.
         """
-        feats, thr, dleft = self.node_features_[t], self.node_thresholds_[t], self.node_default_left_[t]
+        feats, thr = self.node_features_[t], self.node_thresholds_[t]
+        dleft = self.node_default_left_[t]
         r = Xt.shape[1]
         dense = len(feats) <= _DENSE_BITS
         code = np.zeros(r, np.uint32 if dense else np.uint64)
@@ -244,11 +255,7 @@ class PatternTreeShap:
                     todo = np.flatnonzero(slots < 0)
                     if todo.size:
                         new, first = np.unique(code[todo], return_index=True)
-                        phi = self._explain_new(t, Xpart[todo[first]])
-                        start = tab.values.shape[1]
-                        # Publish values before slots: a reader never sees a slot past its table.
-                        tab.values = np.concatenate([tab.values, phi], axis=1)
-                        tab.slot[new] = np.arange(start, start + len(new), dtype=np.int32)
+                        tab.slot[new] = tab.add(self._explain_new(t, Xpart[todo[first]]))
                         slots = tab.slot.take(code)
             return slots, tab.values
         uniq, first, inverse = np.unique(code, return_index=True, return_inverse=True)
@@ -256,11 +263,8 @@ class PatternTreeShap:
         with self._lock:
             todo = [i for i, key in enumerate(keys) if key not in tab.known]
             if todo:
-                phi = self._explain_new(t, Xpart[first[todo]])
-                start = tab.values.shape[1]
-                tab.values = np.concatenate([tab.values, phi], axis=1)
-                for j, i in enumerate(todo):
-                    tab.known[keys[i]] = start + j
+                slots = tab.add(self._explain_new(t, Xpart[first[todo]]))
+                tab.known.update((keys[i], int(slot)) for i, slot in zip(todo, slots))
             uslots = np.array([tab.known[key] for key in keys], dtype=np.int32)
             values = tab.values
         return uslots[inverse.ravel()], values
@@ -337,7 +341,9 @@ class PatternTreeShap:
         pattern, so no tree is sent to XGBoost more than once per call
         (trees with more than ``_DENSE_BITS`` internal nodes are filled lazily).
         """
-        dense = [t for t, tab in enumerate(self._tables) if tab.dense and len(self.node_features_[t])]
+        dense = [
+            t for t, tab in enumerate(self._tables) if tab.dense and len(self.node_features_[t])
+        ]
         reps = {t: np.full(len(self._tables[t].slot), -1, dtype=np.int64) for t in dense}
 
         def mark(bounds):
@@ -352,10 +358,7 @@ class PatternTreeShap:
             tab = self._tables[t]
             new = np.flatnonzero((reps[t] >= 0) & (tab.slot < 0))
             if new.size:
-                phi = self._explain_new(t, X[reps[t][new]])
-                start = tab.values.shape[1]
-                tab.values = np.concatenate([tab.values, phi], axis=1)
-                tab.slot[new] = np.arange(start, start + len(new), dtype=np.int32)
+                tab.slot[new] = tab.add(self._explain_new(t, X[reps[t][new]]))
 
         list(pool.map(mark, parts))
         list(pool.map(fill, dense))

@@ -68,7 +68,9 @@ def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_we
                         colsample_bytree=0.8, min_child_weight=1.0, reg_lambda=1.0)
         defaults.update(params)
         defaults.setdefault("scale_pos_weight", pos_weight)
-        return XGBClassifier(**defaults, tree_method="hist", n_jobs=2, random_state=seed,
+        # One thread per fit: folds run in parallel processes instead, and OpenMP
+        # threads contending for 2 busy cores made fits ~50x slower (measured).
+        return XGBClassifier(**defaults, tree_method="hist", n_jobs=1, random_state=seed,
                              eval_metric="logloss")
     raise ValueError(f"unknown model kind {kind!r}; expected one of {MODEL_KINDS}")
 

@@ -20,7 +20,7 @@ __all__ = ["DEMO_TARGETS", "DEMO_SETTINGS", "run_demo", "results_table"]
 DEMO_TARGETS = ("unexpected_uptake", "rair", "second_course_benefit")
 #: Reduced protocol so that the demo runs in ~3 minutes on 2 cores; the
 #: full protocol is in each config (``rairpredict train --config ...``).
-DEMO_SETTINGS = {"outer_folds": 5, "repeats": 1, "inner_folds": 3, "trials": 6, "optimism_boot": 10}
+DEMO_SETTINGS = {"outer_folds": 5, "repeats": 2, "inner_folds": 3, "trials": 10, "optimism_boot": 25}
 
 
 def results_table(results) -> pd.DataFrame:

@@ -55,7 +55,7 @@ def test_model_registered_as_candidate_and_loads_as_pyfunc(trained, monkeypatch)
     name, version = result.registered
     mlflow.set_tracking_uri(f"sqlite:///{root}/mlflow.db")
     client = mlflow.MlflowClient()
-    assert client.get_model_version_by_alias(name, "candidate").version == version
+    assert str(client.get_model_version_by_alias(name, "candidate").version) == version
     pyfunc = mlflow.pyfunc.load_model(f"models:/{name}@candidate")
     from rairpredict.scoring.pyfunc import to_pyfunc_input
 
@@ -65,7 +65,7 @@ def test_model_registered_as_candidate_and_loads_as_pyfunc(trained, monkeypatch)
     # promotion is an explicit command
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
     assert main(["promote", "--target", "rair"]) == 0
-    assert client.get_model_version_by_alias(name, "champion").version == version
+    assert str(client.get_model_version_by_alias(name, "champion").version) == version
 
 
 def test_run_logs_aggregates_plots_and_no_patient_rows(trained):

@@ -22,7 +22,9 @@ def sample(rng: np.random.Generator, n: int, prof: dict, p) -> dict:
     c = draw_covariates(rng, n, prof)
     mean, sd = M.tsh_log_mean_sd(c, p)
     c["tsh"] = np.exp(mean + sd * rng.standard_normal(n)).round(1)
-    c["tsh"] = np.maximum(c["tsh"], 0.1)
+    # Clipped to the contract range (a lognormal tail passes 1000 mU/L about once
+    # per million patients); the oracle ignores this ~1e-6 truncation.
+    c["tsh"] = np.clip(c["tsh"], 0.1, 999.0)
 
     # latent markers (observed when tested) and latent biology
     braf = rng.random(n) < M.p_braf(c, p)

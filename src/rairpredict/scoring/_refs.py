@@ -29,7 +29,8 @@ from rairpredict.errors import ConfigError
 __all__ = ["load_model_ref", "DEFAULT_MODEL", "ARTIFACT_KEY"]
 
 #: The lead's exported default model (relative to the working directory).
-DEFAULT_MODEL = Path("models") / "rair.joblib"
+#: The repository's exported default model (``rairpredict demo`` re-exports it).
+DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "models" / "rair.joblib"
 #: Artifact key of the RiskModel file inside the pyfunc model.
 ARTIFACT_KEY = "risk_model"
 _REGISTRY = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))/?$")

@@ -155,7 +155,7 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     sample_size["criteria"] = ss.table.reset_index().astype(str).to_dict(orient="records")
     warning = sample_size_warning(ss)
     if warning:
-        msg = f"[{cfg.name}] WARNING: {warning}"
+        msg = f"[{cfg.name}] {warning}"
         warnings.warn(msg, stacklevel=2)
         log(msg)
 

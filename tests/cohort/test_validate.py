@@ -128,3 +128,25 @@ def test_rows_in_equals_accepted_plus_rejected(data, n, extra, dup):
     assert r.n_in == n == len(r.table) + r.n_rejected
     assert set(r.rejects["source_row"]) <= set(range(1, n + 1))
     assert list(r.table.columns) == CONTRACT.names
+
+
+def test_mixed_types_are_coerced_per_value_not_merged():
+    """True, 1 and 1.0 compare equal; coercion must still read each one on its own."""
+    r = validate_canonical(table(3, age_years=pd.Series([True, 1, 1.0], dtype=object)))
+    assert rules(r) == [(1, "age_years", "not_a_number")]
+    r = validate_canonical(table(3, ln_examined=pd.Series([1, True, " 2 "], dtype=object),
+                                 recurred=pd.Series([1, True, "N"], dtype=object)))
+    assert rules(r) == [(2, "ln_examined", "not_a_number")]
+    assert r.table["recurred"].tolist() == [True, False]
+
+
+def test_categorical_input_equals_text_input():
+    cols = dict(sex=[" Female", "male", "female"], histology=["follicular", "Papillary-Classic", "medullary"],
+                recurred=["yes", " NO", "maybe"], ln_examined=["3", "x", " 4"])
+    as_text = validate_canonical(table(**cols))
+    as_cat = validate_canonical(table(**{c: pd.Categorical(v) for c, v in cols.items()}))
+    assert rules(as_cat) == rules(as_text) == [(2, "ln_examined", "not_a_number"),
+                                               (3, "histology", "unseen_category"),
+                                               (3, "recurred", "not_boolean")]
+    pd.testing.assert_frame_equal(as_cat.table, as_text.table)
+    assert as_text.table["sex"].tolist() == ["female"]

@@ -155,3 +155,39 @@ def test_index_is_reset(xgb_model, cohort):
     out = score_frame(xgb_model, t, explain=1)
     assert out.index.tolist() == [0, 1]
     assert out["patient_id"].tolist() == t["patient_id"].astype(str).tolist()
+
+
+def test_contributions_equal_xgboost_pred_contribs_exactly(xgb_model, cohort):
+    """Scoring's engineered contributions are XGBoost's own, bit for bit (float32)."""
+    import xgboost as xgb
+
+    from rairpredict.scoring._frame import _engineered_contributions, tree_explainer
+
+    table, _ = cohort
+    X = xgb_model.transform(table)
+    booster = xgb_model.classifier.get_booster()
+    ref = booster.predict(xgb.DMatrix(X.to_numpy(np.float32, na_value=np.nan)), pred_contribs=True,
+                          validate_features=False)
+    explainer = tree_explainer(xgb_model)
+    assert explainer is not None and tree_explainer(xgb_model) is explainer  # one per model, reused
+    for part in (slice(0, 300), slice(300, None), slice(None)):  # tables cached across calls
+        got = _engineered_contributions(xgb_model, X.iloc[part])
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, ref[part])
+    # the scored probability is the calibrated row sum of those contributions
+    out = score_frame(xgb_model, table, explain=1)
+    cal = xgb_model.calibration
+    expected = 1 / (1 + np.exp(-(cal.a * ref.sum(axis=1, dtype=np.float64) + cal.b)))
+    np.testing.assert_allclose(out["probability"], expected, rtol=0, atol=1e-12)
+
+
+def test_reason_values_keep_their_type(xgb_model, cohort):
+    """A boolean True and a number 1 in the same reason column are shown as 'yes' and '1'."""
+    from rairpredict.scoring._frame import _value_text
+
+    flags = pd.Series([True, False, None], dtype="boolean")
+    counts = pd.Series([1, 2, None], dtype="Int64")
+    sizes = pd.Series([1.0, 1000000.0, np.nan])
+    assert _value_text(flags, np.arange(3)).tolist() == ["yes", "no", "missing"]
+    assert _value_text(counts, np.arange(3)).tolist() == ["1", "2", "missing"]
+    assert _value_text(sizes, np.arange(3)).tolist() == ["1", "1000000", "missing"]

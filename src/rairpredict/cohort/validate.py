@@ -79,12 +79,43 @@ def _empty(f: Field, index) -> pd.Series:
     return pd.Series([None] * len(index), index=index, dtype=object).astype(canonical_dtype(f))
 
 
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = missing) and distinct values, so per-value Python runs once per distinct value.
+
+    A Categorical brings its own codes. ``pd.factorize`` merges values that
+    compare equal across types (``True == 1 == 1.0``), so mixed-type columns
+    are factorised on their text instead, which is what the rules read.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(np.intp), np.asarray(values.cat.categories, dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = values.astype("string")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _expand(per_value: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
+    """``per_value[codes]`` with ``missing`` where the code is -1."""
+    return np.append(np.asarray(per_value), [missing]).take(codes)  # code -1 picks the appended entry
+
+
+def _stripped_text(uniques: np.ndarray) -> pd.Series:
+    """Distinct values as stripped text, the form every text rule reads."""
+    return pd.Series(uniques, dtype=object).astype("string").str.strip()
+
+
 def _blank_to_na(values: pd.Series, tokens) -> pd.Series:
     if pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
         return values
-    obj = values.astype(object)
-    stripped = obj.map(lambda v: v.strip() if isinstance(v, str) else v)
-    return obj.mask(stripped.isin(list(tokens)).fillna(False).astype(bool))
+    tokens = set(tokens)
+    codes, uniques = _distinct(values)
+    blank = np.array([isinstance(v, str) and v.strip() in tokens for v in uniques], dtype=bool)
+    if not blank.any():
+        return values if isinstance(values.dtype, pd.CategoricalDtype) else values.astype(object)
+    mask = _expand(blank, codes, False)
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.mask(mask)
+    return values.astype(object).mask(mask)
 
 
 def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
@@ -99,10 +130,12 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
         if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             num = values.astype("float64")
         else:
-            text = values.astype("string").str.strip()
+            codes, uniques = _distinct(values)
+            text = _stripped_text(uniques)
             if decimal == ",":
                 text = text.str.replace(",", ".", regex=False)
-            num = pd.to_numeric(text, errors="coerce").astype("float64")
+            parsed = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy(np.float64)
+            num = pd.Series(_expand(parsed, codes, np.nan), index=values.index)
         num = num.where(np.isfinite(num))
         problem[present & num.isna().to_numpy()] = "not_a_number"
         if f.dtype == "int":
@@ -116,21 +149,28 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
     if f.dtype == "bool":
         if pd.api.types.is_bool_dtype(values.dtype):
             return values.astype("boolean"), problem
-        text = values.astype("string").str.strip().str.lower()
-        out = pd.Series(pd.NA, index=values.index, dtype="boolean")
-        out[text.isin(_TRUE).fillna(False)] = True
-        out[text.isin(_FALSE).fillna(False)] = False
-        problem[present & out.isna().to_numpy()] = "not_boolean"
+        if pd.api.types.infer_dtype(values, skipna=True) == "boolean":  # e.g. Parquet bools with nulls
+            return values.astype("boolean"), problem
+        codes, uniques = _distinct(values)
+        text = _stripped_text(uniques).str.lower()
+        # per distinct value: 1 true, 0 false, -1 unreadable or missing
+        state = np.where(text.isin(_TRUE).fillna(False), 1, np.where(text.isin(_FALSE).fillna(False), 0, -1))
+        state = _expand(state, codes, -1)
+        out = pd.Series(pd.arrays.BooleanArray(state == 1, state < 0), index=values.index)
+        problem[present & (state < 0)] = "not_boolean"
         return out, problem
     if f.dtype == "category":
         lookup = {_norm(c): c for c in f.categories}
         lookup.update({c: c for c in f.categories})
-        text = values.astype("string").str.strip()
-        mapped = text.map(lambda v: lookup.get(v, lookup.get(_norm(v))) if isinstance(v, str) else None,
-                          na_action="ignore")
-        out = pd.Series(pd.Categorical(mapped.astype(object).where(mapped.notna(), None),
-                                       categories=list(f.categories)), index=values.index)
-        problem[present & out.isna().to_numpy()] = "unseen_category"
+        position = {c: i for i, c in enumerate(f.categories)}
+        codes, uniques = _distinct(values)
+        text = _stripped_text(uniques)
+        # per distinct value: its category position, -1 if unseen or missing
+        which = np.array([position.get(lookup.get(v, lookup.get(_norm(v))), -1) if isinstance(v, str) else -1
+                          for v in text.astype(object).where(text.notna(), None)], dtype=np.int64)
+        cat = _expand(which, codes, -1)
+        out = pd.Series(pd.Categorical.from_codes(cat, categories=list(f.categories)), index=values.index)
+        problem[present & (cat < 0)] = "unseen_category"
         return out, problem
     return values.astype("string").str.strip(), problem
 
@@ -191,6 +231,15 @@ def _hint(f: Field, value: float, unit: str | None) -> str:
         if fac != f.convert_factor(declared) and lo <= raw * fac <= hi:
             return f"; looks like {other}, not {declared} ({raw:g} {other} = {raw * fac:g} {f.unit})"
     return ""
+
+
+def _messages(num: pd.Series, mask: pd.Series, text) -> pd.Series:
+    """``text(value)`` for the flagged rows only (once per distinct value), "" elsewhere."""
+    msg = pd.Series("", index=num.index, dtype=object)
+    hit = mask.to_numpy(bool)
+    values = num[hit]
+    msg[hit] = values.map({v: text(v) for v in values.unique()}).to_numpy(object)
+    return msg
 
 
 def _issues(mask, column, rule, raw, msg) -> pd.DataFrame:
@@ -258,15 +307,15 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             lo, hi = f.range or (-np.inf, np.inf)
             oor = (num < lo) | (num > hi)
             if oor.any():
-                msg = num.map(lambda v: f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip() + _hint(f, v, unit)
-                              if pd.notna(v) else "")
+                msg = _messages(num, oor, lambda v: f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip()
+                                + _hint(f, v, unit))
                 issues.append(_issues(oor, f.name, "out_of_range", raw[f.name], msg))
             if f.plausible is not None:
                 plo, phi = f.plausible
                 odd = ((num < plo) | (num > phi)) & ~oor
                 if odd.any():
-                    msg = num.map(lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip()
-                                  + _hint(f, v, unit) if pd.notna(v) else "")
+                    msg = _messages(num, odd, lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip()
+                                    + _hint(f, v, unit))
                     flags.append(_issues(odd, f.name, "implausible", raw[f.name], msg))
         typed[f.name] = out.astype(canonical_dtype(f))
     for rule, small, large in _ORDER_RULES:

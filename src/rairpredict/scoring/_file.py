@@ -95,7 +95,13 @@ def _parquet_chunks(path: Path, chunk_size: int):
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(path)
+        schema = pq.ParquetFile(path).schema_arrow
+        # Text columns of coded fields arrive as pandas Categoricals: a few distinct
+        # values per chunk, so neither Arrow nor validation touches a Python str per cell.
+        contract = load_contract()
+        coded = [f.name for f in schema if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
+                 and not (f.name in contract and contract[f.name].dtype == "string")]
+        pf = pq.ParquetFile(path, read_dictionary=coded)
     except Exception as exc:  # a user file that is not Parquet
         raise CohortFileError(path, f"unreadable Parquet: {type(exc).__name__}") from None
     for batch in pf.iter_batches(batch_size=chunk_size):

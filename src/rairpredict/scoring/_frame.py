@@ -20,14 +20,17 @@ Examples
 """
 from __future__ import annotations
 
+import os
+import weakref
+
 import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.explain import (BIAS, linear_contributions, scale_contributions, top_reasons,
-                                 tree_contributions_array)
+from rairpredict.explain import (BIAS, PatternTreeShap, group_contributions, linear_contributions,
+                                 scale_contributions, top_reasons, tree_contributions_array)
 
-__all__ = ["score_frame", "field_contributions", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
+__all__ = ["score_frame", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
            "MISSING_TEXT"]
 
 #: Leading output columns, always present, in this order (shared with the report).
@@ -44,16 +47,62 @@ _WIDE = {"feature": "feature", "value": "value", "unit": "unit", "contribution":
          "direction": "direction", "probability_change": "prob_change"}
 
 
+# One PatternTreeShap per fitted booster: its per-tree pattern tables fill up on the
+# first chunks and are reused by every later chunk and call. Keyed weakly by the
+# Booster object (refitting an XGBClassifier makes a new Booster, so a stale entry
+# is never hit) and never stored on the model, so nothing of it is persisted.
+_EXPLAINERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_NO_EXPLAINER = object()
+
+
+def tree_explainer(model):
+    """The cached :class:`~rairpredict.explain.PatternTreeShap` of an XGBoost RiskModel.
+
+    ``None`` when the model has no booster or its trees are outside what the
+    pattern algorithm handles (categorical splits, dart, multi-output): then
+    XGBoost's own ``pred_contribs`` is used, with the same numbers.
+    """
+    clf = model.classifier
+    if not hasattr(clf, "get_booster"):
+        return None
+    booster = clf.get_booster()
+    explainer = _EXPLAINERS.get(booster)
+    if explainer is None:
+        try:
+            explainer = PatternTreeShap(booster)
+        except ValueError:
+            explainer = _NO_EXPLAINER
+        _EXPLAINERS[booster] = explainer
+    return None if explainer is _NO_EXPLAINER else explainer
+
+
+def _matrix(X: pd.DataFrame) -> np.ndarray:
+    return X.to_numpy(np.float32, na_value=np.nan)
+
+
 def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
-    """Exact contributions (n, p + 1) on the model margin; last column is the bias."""
+    """Exact contributions (n, p + 1) on the model margin; last column is the bias.
+
+    XGBoost: bit-identical to ``pred_contribs`` (float32), by split-pattern lookup.
+    """
     clf = model.classifier
     if hasattr(clf, "get_booster"):
-        return tree_contributions_array(clf, X.to_numpy(np.float32, na_value=np.nan))
+        explainer = tree_explainer(model)
+        if explainer is None:
+            return tree_contributions_array(clf, _matrix(X))
+        return explainer.contributions(_matrix(X), nthread=_n_threads())
     if hasattr(clf, "coef_"):
         # The linear pipeline ends with StandardScaler: the training mean of every
         # column is 0 there, so phi_j = coef_j * x_j and the bias is the intercept.
         return linear_contributions(clf, X, np.zeros(X.shape[1])).to_numpy(np.float64)
     raise TypeError(f"no exact explanation for classifier {type(clf).__name__}")
+
+
+def _n_threads() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def _margin_only(model, X: pd.DataFrame) -> np.ndarray:
@@ -74,15 +123,20 @@ def _calibrated_scale(model) -> tuple[float, float] | None:
 
 
 def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Engineered contributions on the reported scale, and the model margin."""
+    """Contributions per canonical field (plus ``bias``) on the reported scale, and the model margin.
+
+    One-hot columns of a field are summed (exactly additive) before scaling,
+    so the frame is as narrow as the list of fields.
+    """
     # reshape: XGBoost returns a 1-D array for zero rows
     values = np.asarray(_engineered_contributions(model, X)).reshape(len(X), X.shape[1] + 1)
     margin = values.sum(axis=1, dtype=np.float64)
-    contrib = pd.DataFrame(values, columns=[*map(str, X.columns), BIAS], index=X.index)
+    contrib = group_contributions(pd.DataFrame(values, columns=[*map(str, X.columns), BIAS], copy=False),
+                                  model.feature_source)
     scale = _calibrated_scale(model)
     if scale is not None:
         contrib = scale_contributions(contrib, *scale)
-    return contrib, margin
+    return contrib.set_axis(X.index), margin
 
 
 def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:
@@ -97,16 +151,18 @@ def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:
     >>> np.allclose(c.sum(axis=1), a * model.margin(table) + b)  # doctest: +SKIP
     True
     """
-    from rairpredict.explain import group_contributions
-
     X = model.transform(table)
     contrib, _ = _contrib_frame(model, X)
-    return group_contributions(contrib, model.feature_source).set_axis(table.index)
+    return contrib.set_axis(table.index)
 
 
-def _format_values(values: np.ndarray) -> np.ndarray:
-    """Patient values as text in contract units; factorised so each distinct value is formatted once."""
-    codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=True)
+def _value_text(column: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """The patient's value as text, in contract units, for ``rows`` of one field's column.
+
+    One field at a time, so the values share a dtype (factorising a mix would
+    merge ``True``, ``1`` and ``1.0``); each distinct value is formatted once.
+    """
+    codes, uniques = pd.factorize(column.iloc[rows], use_na_sentinel=True)
     texts = np.array([_text(v) for v in uniques] + [MISSING_TEXT], dtype=object)
     return texts[codes]  # code -1 (missing) picks the last entry
 
@@ -162,21 +218,25 @@ def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarray, k: int) -> dict:
-    fields = [f for f in dict.fromkeys(model.feature_source.get(c, c) for c in contrib.columns if c != BIAS)]
-    display = pd.DataFrame({f: table[f].to_numpy() for f in fields if f in table.columns}, index=contrib.index)
-    wide = top_reasons(contrib, display, k=k, feature_source=model.feature_source, format="wide")
+    fields = [c for c in contrib.columns if c != BIAS]  # already one column per canonical field
+    wide = top_reasons(contrib, None, k=k, format="wide")
+    isotonic = _calibrated_scale(model) is None
     out = {}
     for i in range(1, min(k, len(fields)) + 1):
+        which = pd.Categorical(wide[f"feature_{i}"], categories=fields).codes
         for src, dst in _WIDE.items():
-            col = wide[f"{src}_{i}"]
             if dst == "value":
-                col = _format_values(np.asarray(col, dtype=object))
+                col = np.full(len(which), MISSING_TEXT, dtype=object)
+                for g in np.unique(which):
+                    if fields[g] in table.columns:
+                        rows = np.flatnonzero(which == g)
+                        col[rows] = _value_text(table[fields[g]], rows)
             elif dst in ("feature", "unit", "direction"):
-                col = np.asarray(col, dtype=object)
+                col = np.asarray(wide[f"{src}_{i}"], dtype=object)
             else:
-                col = np.asarray(col, dtype=np.float64)
+                col = np.asarray(wide[f"{src}_{i}"], dtype=np.float64)
             out[f"reason_{i}_{dst}"] = col
-        if _calibrated_scale(model) is None:
+        if isotonic:
             # isotonic: probability change through the calibration's own map
             change = out[f"reason_{i}_log_odds"]
             out[f"reason_{i}_prob_change"] = model.calibration(margin) - model.calibration(margin - change)

@@ -125,6 +125,7 @@ def _add_tune(sub) -> None:
     p.add_argument("--model", default="xgboost", help="model kind (xgboost or logistic)")
     p.add_argument("--n", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
+    p.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite optuna.db beside mlflow.db)")
     p.set_defaults(func=_cmd_tune)
 
 
@@ -133,7 +134,7 @@ def _cmd_tune(args) -> int:
     from rairpredict.experiment.train import run_final_study
 
     cfg = load_target_config(args.config)
-    res = run_final_study(cfg, kind=args.model, trials=args.trials, n=args.n, seed=args.seed)
+    res = run_final_study(cfg, kind=args.model, trials=args.trials, n=args.n, seed=args.seed, storage=args.storage)
     print(f"study {res.study_name}: {res.n_trials} trials ({res.n_pruned} pruned) in {res.seconds:.1f} s, "
           f"best inner-CV log loss {res.best_value:.4f}")
     print(f"best parameters: {res.best_params}")

@@ -41,7 +41,7 @@ def results_table(results) -> pd.DataFrame:
 
 
 def run_demo(*, n: int = 2260, seed: int = 0, tracking: bool = True, export_dir=None, log=print,
-             settings: dict | None = None):
+             settings: dict | None = None, tracking_root=None, optuna_storage: str | None = None):
     """Run the demo; returns the list of :class:`TargetResult`."""
     s = {**DEMO_SETTINGS, **(settings or {})}
     export_dir = REPO_ROOT / "models" if export_dir is None else export_dir
@@ -57,7 +57,8 @@ def run_demo(*, n: int = 2260, seed: int = 0, tracking: bool = True, export_dir=
                                              "repeats": s["repeats"], "inner_folds": s["inner_folds"]})
         results.append(train_target(cfg, table=table, trials=s["trials"], optimism_boot=s["optimism_boot"],
                                     tracking=tracking, export_dir=export_dir if name == "rair" else None,
-                                    cohort_name=f"simulated:default:n={n}:seed={seed}", log=log))
+                                    cohort_name=f"simulated:default:n={n}:seed={seed}", log=log,
+                                    tracking_root=tracking_root, optuna_storage=optuna_storage))
     table_out = results_table(results)
     log("\n" + table_out.to_string(index=False))
     log(f"\nProtocol: {results[0].model.metadata['validation']['protocol']}")

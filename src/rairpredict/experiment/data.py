@@ -24,7 +24,10 @@ from rairpredict.cohort.contract import load_contract
 from rairpredict.errors import ConfigError
 from rairpredict.labels import LABELS
 
-__all__ = ["TargetData", "load_cohort_for", "load_target_data"]
+__all__ = ["TargetData", "load_cohort_for", "load_target_data", "ORACLE_DECISION_POINT"]
+
+#: Decision point at which the simulator's ``oracle_p_*`` columns are defined.
+ORACLE_DECISION_POINT = "pre_therapy"
 
 
 @dataclass
@@ -113,7 +116,10 @@ def load_target_data(cfg, *, n: int | None = None, seed: int | None = None,
     sub = table.loc[known].reset_index(drop=True)
     y = label[known].astype(int).to_numpy()
     oracle_col = f"{load_contract().oracle_prefix}p_{cfg.label}"
-    oracle = sub[oracle_col].astype(float).to_numpy() if oracle_col in sub else None
+    # The simulator's oracle is P(label | pre-therapy features): a model at another
+    # decision point sees different information, so it gets no oracle ratio.
+    oracle = (sub[oracle_col].astype(float).to_numpy()
+              if oracle_col in sub and cfg.decision_point == ORACLE_DECISION_POINT else None)
     counts = {"rows_in": n_in, "outside_population": int((~in_pop).sum()),
               "label_unknown": int((in_pop & label.isna()).sum()), "rows_used": int(known.sum()),
               "events": int(y.sum())}

@@ -225,3 +225,61 @@ def test_model_sidecar_name_version_and_sha(xgb_model, rows, tmp_path):
     with pytest.raises(ConfigError, match="sha256"):
         load_model_ref(path)
     assert os.path.exists(path)
+
+
+_KILLED_CHILD = """
+import pathlib, sys, time
+from rairpredict.scoring import score_file
+
+def progress(n):
+    pathlib.Path(sys.argv[3]).write_text("one chunk done")
+    time.sleep(120)  # a long job, stopped by the scheduler mid-run
+
+score_file(sys.argv[1], sys.argv[2], sys.argv[4], chunk_size=10, progress=progress, report=None)
+"""
+
+
+def test_sigterm_mid_run_leaves_no_temporary_files(model_path, rows, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in.parquet"
+    rows.to_parquet(src)
+    before = _digest(src)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    marker = tmp_path / "started"
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_CHILD, str(model_path), str(src), str(marker),
+                              str(out_dir / "scores.parquet")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), child.stderr.read().decode()[-2000:] if child.poll() is not None else "no chunk"
+        assert sorted(p.name for p in out_dir.iterdir())  # the hidden .tmp files exist mid-run
+        child.send_signal(signal.SIGTERM)
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert code == 128 + signal.SIGTERM
+    assert sorted(p.name for p in out_dir.iterdir()) == []
+    assert _digest(src) == before
+
+
+def test_sigterm_handler_restored_and_row_groups_streamed(xgb_model, rows, tmp_path):
+    import signal
+
+    src = tmp_path / "in.parquet"
+    rows.to_parquet(src, row_group_size=25)  # 3 row groups of 25, 25, 10 rows
+    seen = []
+    s = score_file(xgb_model, src, tmp_path / "s.parquet", chunk_size=20, progress=seen.append, report=None)
+    assert seen == [20, 5, 20, 5, 10]  # chunks never span row groups
+    assert s.rows_in == s.rows_scored + s.rows_rejected == len(rows)
+    whole = score_file(xgb_model, src, tmp_path / "w.parquet", chunk_size=1000, report=None)
+    assert whole.rows_scored == s.rows_scored
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "s.parquet"), pd.read_parquet(tmp_path / "w.parquet"))
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

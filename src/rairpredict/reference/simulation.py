@@ -3,7 +3,7 @@
 Every figure is either taken from a source named beside it or marked
 "rairpredict choice, approximate" (chosen so that the generated cohorts
 reproduce the seed studies' targets in :mod:`rairpredict.reference.seed_targets`;
-see ``python -m rairpredict.cohort.calibration``).  Clinical constants that
+see ``python -m rairpredict.experiment.simulator_calibration``).  Clinical constants that
 already live in :mod:`rairpredict.reference.clinical` are imported, not retyped.
 
 :class:`SimulationParams` holds the generative model's coefficients;

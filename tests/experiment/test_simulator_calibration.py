@@ -1,12 +1,12 @@
 """The simulator reproduces the seed studies' figures (3 seeds, study sizes).
 
 Tolerances from sampling error at the study's size (see
-``rairpredict.cohort.calibration``).  Study B's stage shares are a documented
+``rairpredict.experiment.simulator_calibration``).  Study B's stage shares are a documented
 known mismatch (AJCC 7th vs 8th) and are checked for that reason only.
 """
 import pytest
 
-from rairpredict.cohort.calibration import calibration_table, labelled_cohort, study_figures
+from rairpredict.experiment.simulator_calibration import calibration_table, labelled_cohort, study_figures
 from rairpredict.reference.seed_targets import TARGETS
 
 

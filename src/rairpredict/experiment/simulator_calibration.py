@@ -15,11 +15,11 @@ Tolerances come from sampling error at the study's size:
   reports p < 0.05, two-sided Welch p < 0.05 (Study C's paired Tg: Wilcoxon
   signed-rank, because Tg is skewed and the study does not name its test).
 
-Run ``python -m rairpredict.cohort.calibration`` to print the table (markdown).
+Run ``python -m rairpredict.experiment.simulator_calibration`` to print the table (markdown).
 
 Examples
 --------
->>> from rairpredict.cohort.calibration import calibration_table
+>>> from rairpredict.experiment.simulator_calibration import calibration_table
 >>> t = calibration_table(seeds=(0,))            # doctest: +SKIP
 """
 from __future__ import annotations

@@ -199,8 +199,10 @@ import json, resource, sys, time
 from rairpredict.scoring import score_file
 t = time.perf_counter()
 s = score_file(sys.argv[1], sys.argv[2], sys.argv[3], explain=int(sys.argv[4]), report=None, progress=False)
-print(json.dumps({"rows": s.rows_in, "seconds": time.perf_counter() - t,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+# VmHWM, not ru_maxrss: Linux carries the parent's peak RSS over fork + exec into ru_maxrss
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(json.dumps({"rows": s.rows_in, "seconds": time.perf_counter() - t, "peak_rss_mb": hwm / 1024,
+                  "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 

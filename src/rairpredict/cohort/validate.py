@@ -125,7 +125,7 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
     present but could not be converted, the rule it broke (else missing).
     """
     present = values.notna().to_numpy()
-    problem = pd.Series(None, index=values.index, dtype=object)
+    problem = pd.Series(np.empty(len(values), dtype=object), index=values.index)  # all None
     if f.dtype in ("float", "int"):
         if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
             num = values.astype("float64")

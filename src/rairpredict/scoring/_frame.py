@@ -1,9 +1,11 @@
 """Score a canonical table in memory: calibrated risk, band, flags and exact reasons.
 
 The hot path of batch scoring. For XGBoost one feature matrix is built per
-call and, when reasons are asked for, one ``pred_contribs`` call gives every
-exact TreeSHAP contribution; the margin is their row sum, so the model is not
-evaluated twice. ``explain=0`` skips contributions entirely (prediction speed).
+call and, when reasons are asked for, :class:`~rairpredict.explain.PatternTreeShap`
+gives every exact TreeSHAP contribution, bit-identical to XGBoost's
+``pred_contribs`` and tens of times faster (one explainer per booster, cached,
+so its per-tree pattern tables serve every chunk); the margin is their row
+sum, so the model is not evaluated twice. ``explain=0`` skips contributions.
 
 Scale of the reasons (``reason_i_log_odds``): with sigmoid (Platt) calibration,
 ``p = expit(a * margin + b)``, contributions are multiplied by ``a`` and are

@@ -67,18 +67,48 @@ DEFAULT_LOG_TRANSFORM = ("tg_stim_ng_ml", "tgab_iu_ml", "tg_tsh_ratio",
                          "tg_suppressed_fu_ng_ml", "tg_stim_fu_ng_ml", "tgab_fu_iu_ml")
 
 _MISSING_MODES = ("auto", "all", "none")
+_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
 
 
 def _as_float(col: pd.Series) -> np.ndarray:
     """Any numeric / nullable / boolean column -> float array with NaN."""
     if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
         return pd.to_numeric(col.astype(object), errors="raise").astype(float).to_numpy()
+    # Fast paths, same values as the generic one: NumPy columns keep NaN as NaN and
+    # masked (Int64, Float64, boolean) arrays give NaN where masked, without a
+    # Float64 copy of the column.
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
+        return col.to_numpy(dtype=float)
+    if isinstance(col.array, _MASKED):
+        return col.array.to_numpy(dtype=float, na_value=np.nan)
     return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def _as_labels(col: pd.Series) -> pd.Series:
     """Category/string column -> object Series of str labels (None where missing)."""
     return col.astype(object).where(col.notna(), None).map(lambda v: None if v is None else str(v))
+
+
+def _label_codes(col: pd.Series, labels) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each cell's ``str`` label in ``labels`` (-1: other or missing), and the missing mask.
+
+    The same result as looking every cell's :func:`_as_labels` up in ``labels``,
+    with ``str`` applied once per distinct value: a Categorical brings its codes,
+    text columns are factorised. Other columns (mixed objects, where factorising
+    would merge ``True``, ``1`` and ``1.0``) take the per-cell path.
+    """
+    position = {lab: i for i, lab in enumerate(labels)}
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        codes, uniques = col.cat.codes.to_numpy(np.intp), col.cat.categories
+    elif pd.api.types.is_string_dtype(col.dtype) and \
+            pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(col, use_na_sentinel=True)
+    else:
+        text = _as_labels(col)
+        which = text.map(position).fillna(-1).to_numpy(np.intp) if len(text) else np.zeros(0, np.intp)
+        return which, text.isna().to_numpy()
+    per_value = np.array([position.get(str(v), -1) for v in uniques] + [-1], dtype=np.intp)
+    return per_value[codes], codes < 0  # code -1 (missing) picks the appended -1
 
 
 class ClinicalFeatures(TransformerMixin, BaseEstimator):
@@ -160,14 +190,15 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
         """Encoded block (n, k), its column names, and the row-wise missing mask."""
         kind = self.kinds_[name]
         if kind == "nominal":
-            labels = _as_labels(col)
             cats = self.categories_[name]
-            block = np.column_stack([(labels == c).to_numpy(dtype=float) for c in cats]) if cats \
-                else np.zeros((len(col), 0))
-            return [f"{name}={c}" for c in cats], block, labels.isna().to_numpy()
+            which, missing = _label_codes(col, cats)
+            block = np.zeros((len(col), len(cats)))
+            hit = np.flatnonzero(which >= 0)
+            block[hit, which[hit]] = 1.0
+            return [f"{name}={c}" for c in cats], block, missing
         if kind == "ordinal":
-            levels = {lvl: float(i) for i, lvl in enumerate(ORDINAL_LEVELS[name])}
-            values = _as_labels(col).map(levels).astype(float).to_numpy()
+            which, _ = _label_codes(col, ORDINAL_LEVELS[name])
+            values = np.where(which >= 0, which, np.nan).astype(float)
         else:
             values = _as_float(col)
             if kind == "log1p":

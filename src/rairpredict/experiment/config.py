@@ -42,7 +42,7 @@ LABEL_INPUTS: dict[str, tuple[str, ...]] = {
 }
 
 _KEYS = {"name", "description", "label", "decision_point", "cohort", "population", "features",
-         "models", "baselines", "validation", "tuning", "threshold", "bands", "band_names"}
+         "models", "baselines", "validation", "tuning", "threshold", "bands", "band_names", "final_model"}
 _VALIDATION_DEFAULTS = {"outer_folds": 5, "repeats": 2, "inner_folds": 3, "seed": 0}
 
 
@@ -64,6 +64,7 @@ class TargetConfig:
     threshold: float = 0.1
     bands: tuple[float, ...] = (0.05, 0.15)
     band_names: tuple[str, ...] = ("low", "intermediate", "high")
+    final_model: str = "xgboost"
     source: str = ""
 
     def with_overrides(self, **changes) -> "TargetConfig":
@@ -102,6 +103,9 @@ def load_target_config(path) -> TargetConfig:
     for m in models:
         if m not in MODEL_KINDS:
             _fail(path, f"key 'models': unknown model {m!r}; known: {list(MODEL_KINDS)}")
+    final_model = str(raw.get("final_model", "xgboost"))
+    if final_model not in models:
+        _fail(path, f"key 'final_model': {final_model!r} is not one of the config's models {list(models)}")
     features = tuple(raw["features"] or ())
     if not features:
         _fail(path, "key 'features': empty list")
@@ -131,5 +135,5 @@ def load_target_config(path) -> TargetConfig:
         population=dict(raw.get("population") or {}), models=models,
         baselines=tuple(raw.get("baselines") or ()), validation=validation,
         tuning=dict(raw.get("tuning") or {"trials": 10}), threshold=float(raw.get("threshold", 0.1)),
-        bands=bands, band_names=band_names, source=str(path),
+        bands=bands, band_names=band_names, final_model=final_model, source=str(path),
     )

@@ -136,7 +136,7 @@ def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | 
 
 
 def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: pd.DataFrame | None = None,
-                 trials: int | None = None, final_model: str = "xgboost", optimism_boot: int = 30,
+                 trials: int | None = None, final_model: str | None = None, optimism_boot: int = 30,
                  tracking: bool = True, export_dir: str | Path | None = None,
                  optuna_storage: str | None = None, register: bool = True,
                  cohort_name: str | None = None, tracking_root=None, log=print) -> TargetResult:
@@ -179,6 +179,7 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     oracle = {}
     if data.oracle is not None:
         oracle = oracle_summary(data.y, data.oracle, metrics["auroc"].to_dict())
+    final_model = final_model or cfg.final_model
     if final_model not in oof:
         final_model = cfg.models[-1]
     subgroups = _subgroups(data, oof[final_model][0])

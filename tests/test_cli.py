@@ -42,3 +42,10 @@ def test_demo_runs_all_three_targets(tmp_path):
     assert all(r.registered for r in results)
     assert (tmp_path / "models" / "rair.joblib").is_file()
     assert all("oracle_auroc" in r.oracle for r in results)
+
+
+def test_promote_unknown_target_is_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    assert main(["promote", "--target", "nonexistent"]) == 2
+    err = capsys.readouterr().err
+    assert "rairpredict-nonexistent" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -153,8 +153,15 @@ def _cmd_promote(args) -> int:
     from rairpredict.experiment.config import REPO_ROOT
     from rairpredict.experiment.logging import experiment_name
 
+    from mlflow.exceptions import MlflowException
+
+    from rairpredict.errors import ConfigError
+
     tracking.configure_tracking(repo_root=REPO_ROOT)
-    version = tracking.promote(experiment_name(args.target), version=args.version)
+    try:
+        version = tracking.promote(experiment_name(args.target), version=args.version)
+    except MlflowException as exc:
+        raise ConfigError(f"cannot promote {experiment_name(args.target)}: {exc.message}") from None
     print(f"{experiment_name(args.target)} version {version} is now @champion")
     return 0
 

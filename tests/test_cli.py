@@ -48,4 +48,5 @@ def test_promote_unknown_target_is_one_line(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     assert main(["promote", "--target", "nonexistent"]) == 2
     err = capsys.readouterr().err
-    assert "rairpredict-nonexistent" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    errors = [line for line in err.splitlines() if line.startswith("rairpredict promote: error:")]
+    assert len(errors) == 1 and "rairpredict-nonexistent" in errors[0] and "Traceback" not in err

@@ -289,6 +289,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    # MLflow announces store creation and migrations at INFO; the CLI prints its own summary.
+    logging.getLogger("mlflow").setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -34,6 +34,7 @@ from rairpredict.reference import clinical
 
 __all__ = [
     "add_derived",
+    "DERIVED_FIELDS",
     "derive_ajcc8_stage",
     "derive_ata_risk_2015",
     "derive_t_eff_h",
@@ -330,7 +331,11 @@ def _keep_source(derived: np.ndarray, table: pd.DataFrame, name: str, prefer_sou
     return np.where(pd.isna(derived), source, derived)
 
 
-def add_derived(table: pd.DataFrame) -> pd.DataFrame:
+#: Derived fields computed by :func:`add_derived`, in the order they are added.
+DERIVED_FIELDS = ("ln_ratio", "tg_tsh_ratio", "tgab_positive", "ajcc8_stage", "ata_risk_2015", "t_eff_h")
+
+
+def add_derived(table: pd.DataFrame, only=None) -> pd.DataFrame:
     """Return a copy of ``table`` with every derived contract field computed.
 
     Fields: ``ln_ratio``, ``ajcc8_stage``, ``ata_risk_2015``, ``tg_tsh_ratio``,
@@ -339,26 +344,47 @@ def add_derived(table: pd.DataFrame) -> pd.DataFrame:
     source ``ata_risk_2015`` is kept where given (see ``_keep_source``); the
     others are always recomputed.
 
+    Parameters
+    ----------
+    table : DataFrame
+        Canonical table.
+    only : iterable of str, optional
+        Compute only these derived fields (e.g. the ones a model reads, when
+        scoring); the others are left as they are in ``table``. Default: all.
+
     Examples
     --------
     >>> import pandas as pd
     >>> out = add_derived(pd.DataFrame({"tgab_iu_ml": [1.0, 40.0, None]}))
     >>> out["tgab_positive"].tolist()
     [False, True, <NA>]
+    >>> list(add_derived(pd.DataFrame({"tgab_iu_ml": [1.0]}), only=["tgab_positive"]).columns)
+    ['tgab_iu_ml', 'tgab_positive']
     """
+    wanted = set(DERIVED_FIELDS if only is None else only)
+    unknown = wanted - set(DERIVED_FIELDS)
+    if unknown:
+        raise ValueError(f"not derived fields: {sorted(unknown)}; expected some of {list(DERIVED_FIELDS)}")
     out = table.copy()
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        pos, exam = col_float(table, "ln_positive"), col_float(table, "ln_examined")
-        out["ln_ratio"] = np.where(exam > 0, pos / np.where(exam > 0, exam, 1.0), np.nan)
-        tg, tsh = col_float(table, "tg_stim_ng_ml"), col_float(table, "tsh_stim_mu_l")
-        out["tg_tsh_ratio"] = np.where(tsh > 0, tg / np.where(tsh > 0, tsh, 1.0), np.nan)
-    tgab = col_float(table, "tgab_iu_ml")
-    out["tgab_positive"] = to_boolean(tri_cmp(tgab, clinical.TGAB_POSITIVE_IU_ML, ">"))
-    stage = derive_ajcc8_stage(col_float(table, "age_years"), col_str(table, "t_stage"),
-                               col_str(table, "n_stage"), col_str(table, "m_stage"))
-    out["ajcc8_stage"] = to_category(_keep_source(stage, table, "ajcc8_stage"), "ajcc8_stage")
-    risk = derive_ata_risk_2015(table)
-    out["ata_risk_2015"] = to_category(_keep_source(risk, table, "ata_risk_2015", prefer_source=True), "ata_risk_2015")
-    rates = np.column_stack([col_float(table, c) for c in DOSE_RATE_TIMES_H])
-    out["t_eff_h"] = derive_t_eff_h(rates, tuple(DOSE_RATE_TIMES_H.values()))
+        if "ln_ratio" in wanted:
+            pos, exam = col_float(table, "ln_positive"), col_float(table, "ln_examined")
+            out["ln_ratio"] = np.where(exam > 0, pos / np.where(exam > 0, exam, 1.0), np.nan)
+        if "tg_tsh_ratio" in wanted:
+            tg, tsh = col_float(table, "tg_stim_ng_ml"), col_float(table, "tsh_stim_mu_l")
+            out["tg_tsh_ratio"] = np.where(tsh > 0, tg / np.where(tsh > 0, tsh, 1.0), np.nan)
+    if "tgab_positive" in wanted:
+        tgab = col_float(table, "tgab_iu_ml")
+        out["tgab_positive"] = to_boolean(tri_cmp(tgab, clinical.TGAB_POSITIVE_IU_ML, ">"))
+    if "ajcc8_stage" in wanted:
+        stage = derive_ajcc8_stage(col_float(table, "age_years"), col_str(table, "t_stage"),
+                                   col_str(table, "n_stage"), col_str(table, "m_stage"))
+        out["ajcc8_stage"] = to_category(_keep_source(stage, table, "ajcc8_stage"), "ajcc8_stage")
+    if "ata_risk_2015" in wanted:
+        risk = derive_ata_risk_2015(table)
+        out["ata_risk_2015"] = to_category(_keep_source(risk, table, "ata_risk_2015", prefer_source=True),
+                                           "ata_risk_2015")
+    if "t_eff_h" in wanted:
+        rates = np.column_stack([col_float(table, c) for c in DOSE_RATE_TIMES_H])
+        out["t_eff_h"] = derive_t_eff_h(rates, tuple(DOSE_RATE_TIMES_H.values()))
     return out

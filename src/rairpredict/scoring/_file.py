@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import signal
 import sys
 import threading
@@ -40,6 +41,7 @@ from rairpredict.cohort.io import atomic_path, escape_formulas
 from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
 from rairpredict.errors import CohortFileError
 from rairpredict.scoring._frame import INPUT_PREFIX, score_frame
+from rairpredict.scoring._parallel import ordered_map
 
 __all__ = ["score_file", "ScoreSummary", "rejects_path"]
 
@@ -114,8 +116,8 @@ def _parquet_chunks(path: Path, chunk_size: int):
     # One reader per row group: a single iter_batches over the whole file keeps ~64 bytes
     # per row it has read in the Arrow pool (measured, pyarrow 25), so memory grew with the file.
     for group in range(pf.metadata.num_row_groups):
-        for batch in pf.iter_batches(batch_size=chunk_size, row_groups=[group]):
-            yield batch.to_pandas()
+        # RecordBatches: converted to pandas where the chunk is scored (maybe a worker process)
+        yield from pf.iter_batches(batch_size=chunk_size, row_groups=[group])
 
 
 def _count_rows(path: Path) -> int | None:
@@ -126,10 +128,8 @@ def _count_rows(path: Path) -> int | None:
     return None
 
 
-def _canonical_chunks(path: Path, chunk_size: int, check_duplicates: bool):
-    """Yield (accepted table with derived fields, rejects, rows in) per chunk."""
-    from rairpredict.cohort.derive import add_derived
-
+def _canonical_chunks(path: Path, chunk_size: int):
+    """Yield ("canonical", raw chunk, row offset, rows in): validated where it is scored."""
     suffix = path.suffix.lower()
     if suffix in _PARQUET:
         chunks = _parquet_chunks(path, chunk_size)
@@ -140,24 +140,10 @@ def _canonical_chunks(path: Path, chunk_size: int, check_duplicates: bool):
 
         whole = read_table(path)
         chunks = (whole.iloc[i:i + chunk_size] for i in range(0, len(whole), chunk_size))
-    seen: set = set()
     offset = 0
     for raw in chunks:
-        result = validate_canonical(raw, file=path, row_offset=offset, check_duplicates=True)
-        table, rejects = result.table, result.rejects
-        if check_duplicates and len(table):
-            dup = table["patient_id"].isin(seen).to_numpy(bool)
-            if dup.any():
-                accepted = np.setdiff1d(np.arange(len(raw)), rejects["source_row"].to_numpy() - offset - 1)
-                extra = pd.DataFrame({"source_row": accepted[dup] + offset + 1,
-                                      "patient_id": table.loc[dup, "patient_id"].to_numpy(),
-                                      "column": "patient_id", "value": "", "rule": "duplicate_id",
-                                      "message": "patient_id seen in an earlier chunk"})
-                rejects = pd.concat([rejects, extra], ignore_index=True)[REJECT_COLUMNS]
-                table = table[~dup].reset_index(drop=True)
-            seen.update(table["patient_id"].dropna())
+        yield "canonical", raw, offset, len(raw)
         offset += len(raw)
-        yield add_derived(table), rejects, len(raw)
 
 
 def _mapped_chunks(path: Path, config, chunk_size: int):
@@ -166,11 +152,63 @@ def _mapped_chunks(path: Path, config, chunk_size: int):
     result = import_cohort(path, config)
     table, n = result.table, result.n_in
     if len(table) == 0:
-        yield table, result.rejects, n
+        yield "mapped", (table, result.rejects), 0, n
         return
     for i in range(0, len(table), chunk_size):
         first = i == 0
-        yield table.iloc[i:i + chunk_size], result.rejects if first else result.rejects.iloc[:0], n if first else 0
+        rejects = result.rejects if first else result.rejects.iloc[:0]
+        yield "mapped", (table.iloc[i:i + chunk_size], rejects), i, n if first else 0
+
+
+# ---------------------------------------------------------------- one chunk
+def _score_chunk(context: dict, item):
+    """Validate (canonical input), derive, score and encode one chunk.
+
+    Returns (kind, row offset, rows in, scores, rejects); scores are an Arrow
+    table for a Parquet output, else a DataFrame.
+
+    Runs in this process or in a worker (:func:`rairpredict.scoring._parallel.ordered_map`);
+    depends on nothing but its arguments, so both give the same bytes.
+    """
+    from rairpredict.cohort.derive import add_derived
+
+    kind, payload, offset, rows = item
+    model = context["model"]
+    if kind == "canonical":
+        raw = payload.to_pandas() if isinstance(payload, pa.RecordBatch) else payload
+        result = validate_canonical(raw, file=context["path"], row_offset=offset, check_duplicates=True)
+        table, rejects = add_derived(result.table, only=context["derived"]), result.rejects
+        del raw, result
+    else:
+        table, rejects = payload
+    scored = score_frame(model, table, explain=context["explain"], with_inputs=context["with_inputs"])
+    del table
+    out = _arrow_table(scored) if context["parquet"] else scored
+    del scored
+    # Chunk frames form reference cycles; without a collection per chunk the
+    # RSS creeps up ~15 MB per 100k rows (measured), breaking the memory bound.
+    gc.collect()
+    pa.default_memory_pool().release_unused()  # hand freed Arrow pages back to the OS
+    return kind, offset, rows, out, rejects
+
+
+def _drop_seen(out, rejects: pd.DataFrame, rows: int, offset: int, seen: set):
+    """Reject scored rows whose ``patient_id`` was seen in an earlier chunk (``check_duplicates``)."""
+    ids = (out.column("patient_id").to_numpy(zero_copy_only=False) if isinstance(out, pa.Table)
+           else out["patient_id"].to_numpy(object))
+    ids = pd.Series(ids, dtype="string")
+    dup = ids.isin(seen).to_numpy(bool)
+    if dup.any():
+        accepted = np.setdiff1d(np.arange(rows), rejects["source_row"].to_numpy() - offset - 1)
+        extra = pd.DataFrame({"source_row": accepted[dup] + offset + 1,
+                              "patient_id": ids[dup].to_numpy(object),
+                              "column": "patient_id", "value": "", "rule": "duplicate_id",
+                              "message": "patient_id seen in an earlier chunk"})
+        rejects = pd.concat([rejects, extra], ignore_index=True)[REJECT_COLUMNS]
+        out = out.filter(pa.array(~dup)) if isinstance(out, pa.Table) else out[~dup].reset_index(drop=True)
+        ids = ids[~dup]
+    seen.update(ids.dropna())
+    return out, rejects
 
 
 # ---------------------------------------------------------------- writing
@@ -185,8 +223,17 @@ def _arrow_type(column: str, dtype) -> pa.DataType:
     return pa.string()
 
 
+def _arrow_table(frame: pd.DataFrame) -> pa.Table:
+    """Scored frame -> Arrow table with the output schema (types follow from the column names)."""
+    schema = pa.schema([(c, _arrow_type(c, frame[c].dtype)) for c in frame.columns])
+    arrays = [pa.array(frame[c].astype(object).where(frame[c].notna(), None)
+                       if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c],
+                       type=f.type, from_pandas=True) for c, f in zip(frame.columns, schema)]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 class _Writer:
-    """Append scored chunks to a Parquet or CSV file (schema fixed by the first chunk)."""
+    """Append scored chunks (DataFrames, or Arrow tables for Parquet) to a file; schema fixed by the first."""
 
     def __init__(self, path: Path, final: Path):
         self.path, self.final = path, final
@@ -197,22 +244,22 @@ class _Writer:
         self._pq = None
         self._columns = None
 
-    def write(self, frame: pd.DataFrame) -> None:
-        if self._columns is None:
-            self._columns = list(frame.columns)
-            self.schema = pa.schema([(c, _arrow_type(c, frame[c].dtype)) for c in self._columns])
-        frame = frame[self._columns]
+    def write(self, frame) -> None:
         if self.suffix in _PARQUET:
             import pyarrow.parquet as pq
 
-            arrays = [pa.array(frame[c].astype(object).where(frame[c].notna(), None)
-                               if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c],
-                               type=f.type, from_pandas=True) for c, f in zip(self._columns, self.schema)]
-            batch = pa.Table.from_arrays(arrays, schema=self.schema)
+            table = frame if isinstance(frame, pa.Table) else _arrow_table(frame)
+            if self._columns is None:
+                self._columns, self.schema = table.column_names, table.schema
+            table = table.select(self._columns)
             if self._pq is None:
                 self._pq = pq.ParquetWriter(self.path, self.schema)
-            self._pq.write_table(batch)
+            self._pq.write_table(table)
         else:
+            if self._columns is None:
+                self._columns = list(frame.columns)
+                self.schema = pa.schema([(c, _arrow_type(c, frame[c].dtype)) for c in self._columns])
+            frame = frame[self._columns]
             first = self._pq is None
             escape_formulas(frame).to_csv(self.path, mode="w" if first else "a", header=first, index=False,
                                           sep="\t" if self.suffix == ".tsv" else ",", lineterminator="\n")
@@ -248,6 +295,18 @@ def _sigterm_raises():
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _derived_inputs(model) -> list[str]:
+    """Derived contract fields the model reads (the others are not computed)."""
+    contract = load_contract()
+    return [f for f in model.features if f in contract and contract[f].derived]
+
+
+def _peek(chunks, jobs: int):
+    """(all chunks, jobs), with jobs = 1 when the input is a single chunk (processes would only cost time)."""
+    head = list(itertools.islice(chunks, 2))
+    return itertools.chain(head, chunks), jobs if len(head) > 1 else 1
+
+
 def _progress_bar(progress, total):
     if callable(progress):
         return progress, None
@@ -263,7 +322,7 @@ def _progress_bar(progress, total):
 
 def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None, chunk_size: int = 100_000,
                progress=None, report=print, with_inputs: bool = False,
-               check_duplicates: bool = False) -> ScoreSummary:
+               check_duplicates: bool = False, jobs: int = 1) -> ScoreSummary:
     """Score a cohort file into ``output`` (+ rejects beside it).
 
     Parameters
@@ -289,6 +348,12 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
     check_duplicates : bool
         Reject a ``patient_id`` already seen in an earlier chunk (memory grows
         with the number of ids, hence off by default).
+    jobs : int
+        Worker processes scoring chunks while this process reads and writes
+        (1: all in this process). The output is identical whatever ``jobs``;
+        at most ``jobs + 1`` chunks are in flight, so memory grows with
+        ``jobs * chunk_size``, not with the file. An input of one chunk is
+        always scored in this process.
 
     Returns
     -------
@@ -305,35 +370,42 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
         raise CohortFileError(output, "output would overwrite the input")
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
+    if int(jobs) < 1:
+        raise ValueError(f"jobs must be >= 1, got {jobs}")
     rej_path = rejects_path(output)
     chunks = (_mapped_chunks(input, cohort_config, chunk_size) if cohort_config is not None
-              else _canonical_chunks(input, chunk_size, check_duplicates))
+              else _canonical_chunks(input, chunk_size))
     update, bar = _progress_bar(progress, _count_rows(input) if cohort_config is None else None)
     n_in = n_scored = n_rejected = 0
-    pool = pa.default_memory_pool()
+    seen: set = set()
+    context = {"model": model, "path": input, "explain": int(explain), "with_inputs": with_inputs,
+               "parquet": output.suffix.lower() in _PARQUET, "derived": _derived_inputs(model)}
+    results = None
     try:
         # rejects are renamed into place first, OUT last: a present OUT means a finished job
         with _sigterm_raises(), atomic_path(output) as tmp, atomic_path(rej_path) as rej_tmp:
             writer, rej_writer = _Writer(tmp, output), _Writer(rej_tmp, rej_path)
             try:
                 rej_writer.write(_EMPTY_REJECTS)
-                for table, rej, rows in chunks:
-                    scored = score_frame(model, table, explain=explain, with_inputs=with_inputs)
-                    if len(scored) or writer.schema is None:
-                        writer.write(scored)
+                items, jobs = _peek(chunks, int(jobs))
+                results = ordered_map(_score_chunk, context, items, jobs=jobs)
+                for kind, offset, rows, out, rej in results:
+                    if check_duplicates and kind == "canonical":
+                        out, rej = _drop_seen(out, rej, rows, offset, seen)
+                    scored = len(out)
+                    if scored or writer.schema is None:
+                        writer.write(out)
                     if len(rej):
                         rej_writer.write(rej)
                     n_in += rows
-                    n_scored += len(scored)
+                    n_scored += scored
                     n_rejected += int(rej["source_row"].nunique())
-                    del scored, table, rej
-                    # Chunk frames form reference cycles; without a collection per chunk the
-                    # RSS creeps up ~15 MB per 100k rows (measured), breaking the memory bound.
-                    gc.collect()
-                    pool.release_unused()  # hand freed Arrow pages back to the OS
+                    del out, rej
                     if update is not None:
                         update(rows)
             finally:
+                if results is not None:
+                    results.close()  # an early stop ends the worker processes
                 writer.close()
                 rej_writer.close()
     finally:

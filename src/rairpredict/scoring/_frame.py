@@ -100,7 +100,13 @@ def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
     raise TypeError(f"no exact explanation for classifier {type(clf).__name__}")
 
 
+#: Explainer threads; None: every core. Worker processes of score_file(jobs=N) set cores // N.
+_THREADS: int | None = None
+
+
 def _n_threads() -> int:
+    if _THREADS is not None:
+        return _THREADS
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux

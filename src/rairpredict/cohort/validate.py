@@ -75,8 +75,19 @@ def canonical_dtype(f: Field):
 
 
 def _empty(f: Field, index) -> pd.Series:
-    """An all-missing column of ``f``'s dtype."""
-    return pd.Series([None] * len(index), index=index, dtype=object).astype(canonical_dtype(f))
+    """An all-missing column of ``f``'s dtype (built from arrays: no per-cell conversion)."""
+    n, dtype = len(index), canonical_dtype(f)
+    if f.dtype == "category":
+        values = pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), dtype=dtype)
+    elif f.dtype == "float":
+        values = np.full(n, np.nan)
+    elif f.dtype == "int":
+        values = pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    elif f.dtype == "bool":
+        values = pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    else:
+        return pd.Series([None] * n, index=index, dtype=object).astype(dtype)
+    return pd.Series(values, index=index, dtype=dtype)
 
 
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -124,6 +135,21 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
     Returns the typed series and a series holding, for each cell that was
     present but could not be converted, the rule it broke (else missing).
     """
+    out, problem, _ = _coerce(values, f, factor=factor, decimal=decimal)
+    return out, problem
+
+
+def _flag(problem: pd.Series, mask, rule: str, rules: list) -> None:
+    """Mark ``rule`` on the rows of ``mask`` and note it in ``rules`` (so nobody scans the column for rules)."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        problem[mask] = rule
+        rules.append(rule)
+
+
+def _coerce(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = "."):
+    """:func:`coerce_field` plus the list of rules that occur."""
+    rules: list = []
     present = values.notna().to_numpy()
     problem = pd.Series(np.empty(len(values), dtype=object), index=values.index)  # all None
     if f.dtype in ("float", "int"):
@@ -137,28 +163,28 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
             parsed = pd.to_numeric(text, errors="coerce").astype("float64").to_numpy(np.float64)
             num = pd.Series(_expand(parsed, codes, np.nan), index=values.index)
         num = num.where(np.isfinite(num))
-        problem[present & num.isna().to_numpy()] = "not_a_number"
+        _flag(problem, present & num.isna().to_numpy(), "not_a_number", rules)
         if f.dtype == "int":
             huge = (num.abs() > 2.0**53).to_numpy()  # beyond every int range; Int64 cannot hold it exactly
             frac = (num.notna() & (num != np.round(num))).to_numpy() & ~huge
-            problem[huge] = "out_of_range"
-            problem[frac] = "not_an_integer"
+            _flag(problem, huge, "out_of_range", rules)
+            _flag(problem, frac, "not_an_integer", rules)
             num = num.where(~(huge | frac))
-            return (num * factor).round().astype("Int64"), problem
-        return num * factor, problem
+            return (num * factor).round().astype("Int64"), problem, rules
+        return num * factor, problem, rules
     if f.dtype == "bool":
         if pd.api.types.is_bool_dtype(values.dtype):
-            return values.astype("boolean"), problem
+            return values.astype("boolean"), problem, rules
         if pd.api.types.infer_dtype(values, skipna=True) == "boolean":  # e.g. Parquet bools with nulls
-            return values.astype("boolean"), problem
+            return values.astype("boolean"), problem, rules
         codes, uniques = _distinct(values)
         text = _stripped_text(uniques).str.lower()
         # per distinct value: 1 true, 0 false, -1 unreadable or missing
         state = np.where(text.isin(_TRUE).fillna(False), 1, np.where(text.isin(_FALSE).fillna(False), 0, -1))
         state = _expand(state, codes, -1)
         out = pd.Series(pd.arrays.BooleanArray(state == 1, state < 0), index=values.index)
-        problem[present & (state < 0)] = "not_boolean"
-        return out, problem
+        _flag(problem, present & (state < 0), "not_boolean", rules)
+        return out, problem, rules
     if f.dtype == "category":
         lookup = {_norm(c): c for c in f.categories}
         lookup.update({c: c for c in f.categories})
@@ -170,9 +196,9 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
                           for v in text.astype(object).where(text.notna(), None)], dtype=np.int64)
         cat = _expand(which, codes, -1)
         out = pd.Series(pd.Categorical.from_codes(cat, categories=list(f.categories)), index=values.index)
-        problem[present & (cat < 0)] = "unseen_category"
-        return out, problem
-    return values.astype("string").str.strip(), problem
+        _flag(problem, present & (cat < 0), "unseen_category", rules)
+        return out, problem, rules
+    return values.astype("string").str.strip(), problem, rules
 
 
 @dataclass
@@ -296,8 +322,8 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             factor = f.convert_factor(unit)
         except KeyError as exc:
             raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
-        out, problem = coerce_field(values, f, factor=factor, decimal=decimal)
-        for rule in problem.dropna().unique():
+        out, problem, rules = _coerce(values, f, factor=factor, decimal=decimal)
+        for rule in rules:
             issues.append(_issues(problem == rule, f.name, rule, raw[f.name], f"cannot read as {f.dtype}"))
         if f.required:
             issues.append(_issues(out.isna() & problem.isna(), f.name, "missing_required", raw[f.name],

@@ -29,8 +29,8 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.explain import (BIAS, PatternTreeShap, group_contributions, linear_contributions,
-                                 scale_contributions, top_reasons, tree_contributions_array)
+from rairpredict.explain import BIAS, PatternTreeShap, linear_contributions, top_reasons, tree_contributions_array
+from rairpredict.explain._reasons import _groups, _sum_by_group  # group_contributions' own arithmetic
 
 __all__ = ["score_frame", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
            "MISSING_TEXT"]
@@ -139,12 +139,17 @@ def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     # reshape: XGBoost returns a 1-D array for zero rows
     values = np.asarray(_engineered_contributions(model, X)).reshape(len(X), X.shape[1] + 1)
     margin = values.sum(axis=1, dtype=np.float64)
-    contrib = group_contributions(pd.DataFrame(values, columns=[*map(str, X.columns), BIAS], copy=False),
-                                  model.feature_source)
+    # As group_contributions + scale_contributions on DataFrames (the same helpers, so
+    # the same bits: the grouping product gets the column-major float64 matrix it got
+    # from pandas), without the DataFrame copies and block consolidations per chunk.
+    names, group = _groups([str(c) for c in X.columns], model.feature_source)
+    summed = _sum_by_group(np.asfortranarray(values[:, :-1], dtype=np.float64), group, len(names))
+    bias = values[:, -1].astype(np.float64)
     scale = _calibrated_scale(model)
     if scale is not None:
-        contrib = scale_contributions(contrib, *scale)
-    return contrib.set_axis(X.index), margin
+        summed, bias = summed * float(scale[0]), bias * float(scale[0]) + float(scale[1])
+    contrib = pd.DataFrame(np.column_stack([summed, bias]), columns=[*names, BIAS], index=X.index)
+    return contrib, margin
 
 
 def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:

@@ -388,7 +388,8 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
             try:
                 rej_writer.write(_EMPTY_REJECTS)
                 items, jobs = _peek(chunks, int(jobs))
-                results = ordered_map(_score_chunk, context, items, jobs=jobs)
+                results = ordered_map(_score_chunk, context, items, jobs=jobs,
+                                      preload=[type(model).__module__, type(model.classifier).__module__])
                 for kind, offset, rows, out, rej in results:
                     if check_duplicates and kind == "canonical":
                         out, rej = _drop_seen(out, rej, rows, offset, seen)
@@ -401,6 +402,9 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
                     n_scored += scored
                     n_rejected += int(rej["source_row"].nunique())
                     del out, rej
+                    if jobs > 1:  # this process only reads and writes; the workers release their own
+                        gc.collect()
+                        pa.default_memory_pool().release_unused()
                     if update is not None:
                         update(rows)
             finally:

@@ -80,11 +80,12 @@ def _stop(executor: ProcessPoolExecutor) -> None:
         p.join(10)
 
 
-def ordered_map(fn, context, items, *, jobs: int = 1):
+def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
     """Yield ``fn(context, item)`` for every item, in order, computed by ``jobs`` processes.
 
     ``fn`` must be a module-level function; ``context`` (e.g. the model) is sent
     once to each worker. ``jobs <= 1`` computes in this process, lazily.
+    ``preload``: modules the worker server imports once (e.g. the model's).
     Close the generator (or exhaust it) to release the workers.
     """
     if jobs <= 1:
@@ -93,8 +94,9 @@ def ordered_map(fn, context, items, *, jobs: int = 1):
         return
     threads = max(1, n_cores() // jobs)
     ctx = mp.get_context("forkserver")
-    # The server imports the scoring stack once; every worker forked from it starts ready.
-    ctx.set_forkserver_preload([fn.__module__])
+    # The server imports the scoring stack once; every worker forked from it starts ready
+    # (only the model itself is unpickled per worker).
+    ctx.set_forkserver_preload([fn.__module__, *preload])
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
                                    initializer=_init_worker, initargs=(fn, context, threads))
     pending: deque = deque()

@@ -1,0 +1,117 @@
+"""score_file(jobs=2): worker processes give the same files, accounting and errors as one process."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rairpredict.cli import main
+from rairpredict.cohort.contract import load_contract
+from rairpredict.errors import CohortFileError
+from rairpredict.scoring import score_file
+from rairpredict.scoring._parallel import ordered_map
+
+N = 90
+
+
+@pytest.fixture(scope="module")
+def messy(cohort):
+    """Canonical text rows with bad values, a missing id and a repeated id spread over chunks."""
+    contract = load_contract()
+    table = cohort[0].head(N)
+    table = table[[c for c in table.columns if c in contract and not contract[c].derived]].reset_index(drop=True)
+    text = table.astype(object).where(table.notna(), "").astype(str)
+    text.loc[3, "age_years"] = "forty"
+    text.loc[31, "t_stage"] = "T9"
+    text.loc[47, "patient_id"] = ""
+    text.loc[70, "patient_id"] = text.loc[5, "patient_id"]  # a duplicate in a later chunk
+    return text
+
+
+def _files(s):
+    return open(s.output, "rb").read(), open(s.rejects, "rb").read()
+
+
+@pytest.mark.parametrize("ext", [".parquet", ".csv"])
+def test_two_jobs_write_the_same_bytes(xgb_model, cohort, messy, tmp_path, ext):
+    src = tmp_path / "in.csv"
+    messy.to_csv(src, index=False)
+    one = score_file(xgb_model, src, tmp_path / f"one{ext}", explain=3, chunk_size=20, report=None,
+                     check_duplicates=True)
+    two = score_file(xgb_model, src, tmp_path / f"two{ext}", explain=3, chunk_size=20, report=None,
+                     check_duplicates=True, jobs=2)
+    assert (two.rows_in, two.rows_scored, two.rows_rejected) == (one.rows_in, one.rows_scored, one.rows_rejected) \
+        == (N, N - 4, 4)
+    assert _files(two) == _files(one)
+    rej = pd.read_csv(two.rejects, keep_default_na=False)
+    assert set(zip(rej["source_row"], rej["rule"])) == {(4, "not_a_number"), (32, "unseen_category"),
+                                                         (48, "missing_required"), (71, "duplicate_id")}
+    if ext == ".parquet":  # exact scores: equal to the in-memory model
+        scored = pd.read_parquet(two.output)
+        keep = [i for i in range(N) if i not in (3, 31, 47, 70)]
+        expected = xgb_model.predict_proba(cohort[0].head(N).iloc[keep])
+        np.testing.assert_allclose(scored["probability"], expected, rtol=0, atol=1e-6)
+
+
+def test_two_jobs_parquet_row_groups_and_progress(xgb_model, messy, tmp_path):
+    src = tmp_path / "in.parquet"
+    clean = messy.drop(index=[3, 31, 47, 70]).reset_index(drop=True)
+    clean.to_parquet(src, row_group_size=25)
+    seen = []
+    s = score_file(xgb_model, src, tmp_path / "s.parquet", chunk_size=20, progress=seen.append, report=None, jobs=2)
+    assert seen == [20, 5, 20, 5, 20, 5, 11]  # in input order, chunks never span row groups
+    assert s.rows_in == s.rows_scored == N - 4
+    ref = score_file(xgb_model, src, tmp_path / "r.parquet", chunk_size=1000, report=None)
+    pd.testing.assert_frame_equal(pd.read_parquet(s.output), pd.read_parquet(ref.output))
+
+
+def test_worker_user_error_keeps_its_type_and_no_output(model_path, messy, tmp_path, capsys):
+    src = tmp_path / "in.csv"
+    messy.drop(columns="sex").to_csv(src, index=False)  # a required column is absent: a file-level error
+    out = tmp_path / "o" / "s.parquet"
+    with pytest.raises(CohortFileError, match="missing required column"):
+        score_file(model_path, src, out, chunk_size=20, report=None, jobs=2)
+    assert not out.exists() and sorted(p.name for p in out.parent.iterdir()) == []
+    assert main(["score", "--model", str(model_path), "-i", str(src), "-o", str(out),
+                 "--chunk-size", "20", "--jobs", "2"]) == 2
+    assert "missing required column" in capsys.readouterr().err
+
+
+def test_interrupt_with_workers_keeps_previous_output(model_path, messy, tmp_path):
+    src = tmp_path / "in.csv"
+    messy.to_csv(src, index=False)
+    out = tmp_path / "scores.csv"
+    out.write_text("previous complete result\n")
+    calls = []
+
+    def progress(n):
+        calls.append(n)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        score_file(model_path, src, out, chunk_size=10, progress=progress, report=None, jobs=2)
+    assert out.read_text() == "previous complete result\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def _square(context, x):
+    return context * x * x
+
+
+def test_ordered_map_keeps_order_and_bounds_nothing_lost():
+    got = list(ordered_map(_square, 3, iter(range(25)), jobs=2))
+    assert got == [3 * x * x for x in range(25)]
+    assert list(ordered_map(_square, 1, iter(range(4)), jobs=1)) == [0, 1, 4, 9]
+
+
+def _fail_on(context, x):
+    if x == context:
+        raise CohortFileError("f.csv", "bad thing", column="age_years")
+    return x
+
+
+def test_ordered_map_reraises_worker_exception_with_its_message():
+    with pytest.raises(CohortFileError) as info:
+        list(ordered_map(_fail_on, 5, iter(range(10)), jobs=2))
+    assert str(info.value) == str(CohortFileError("f.csv", "bad thing", column="age_years"))

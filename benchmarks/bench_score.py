@@ -12,10 +12,17 @@ and 300 trees depth 4 trained on the same cohort, it prints:
   :class:`~rairpredict.explain.PatternTreeShap` (tables built from scratch)
   and the ratio against that too;
 * the ``explain=0`` time;
+* both for ``jobs=1`` (one process) and ``jobs=2`` (two worker processes
+  scoring chunks while the main process reads and writes; same output bytes);
 * the AUROC of each model on an independent simulated cohort (the cost, if
   any, of a smaller, cheaper-to-explain model);
-* the peak RSS of a child process scoring 10M rows with ``explain=3``, streamed
-  from a Parquet file made by repeating the 1M file batch by batch (goal < 1.5 GB).
+* the peak memory of a child process scoring 10M rows with ``explain=3``, streamed
+  from a Parquet file made by repeating the 1M file batch by batch (goal < 1.5 GB):
+  for ``jobs=1`` the child's VmHWM; for ``jobs=2`` the largest sum of the RSS of
+  the child and all its descendants (workers, their server), sampled every 50 ms,
+  their largest sum of PSS (shared pages counted once, split between the
+  processes sharing them) and the sum of their VmHWM (an upper bound: peaks of
+  different processes need not coincide, and shared pages are counted in each).
 
 Contributions are exact (bit-identical to XGBoost's pred_contribs), never
 approximated. The machine's 2 cores are shared with other processes: the load
@@ -195,20 +202,65 @@ def _raw(model, X: np.ndarray) -> dict:
 
 
 _CHILD = """
-import json, resource, sys, time
+import json, os, sys, threading, time
 from rairpredict.scoring import score_file
-t = time.perf_counter()
-s = score_file(sys.argv[1], sys.argv[2], sys.argv[3], explain=int(sys.argv[4]), report=None, progress=False)
-# VmHWM, not ru_maxrss: Linux carries the parent's peak RSS over fork + exec into ru_maxrss
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM"))
-print(json.dumps({"rows": s.rows_in, "seconds": time.perf_counter() - t, "peak_rss_mb": hwm / 1024,
-                  "ru_maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def status(pid, key, name="status"):
+    try:
+        with open(f"/proc/{pid}/{name}") as fh:
+            return next((int(line.split()[1]) for line in fh if line.startswith(key)), 0)
+    except OSError:  # the process ended
+        return 0
+
+
+def tree(root):
+    pids, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        pids.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            pass
+    return pids
+
+
+peak, pss, hwm, stop = [0], [0], {}, threading.Event()
+
+
+def sample():
+    while not stop.is_set():
+        pids = tree(os.getpid())
+        peak[0] = max(peak[0], sum(status(p, "VmRSS") for p in pids))
+        pss[0] = max(pss[0], sum(status(p, "Pss:", "smaps_rollup") for p in pids))
+        for p in pids:
+            hwm[p] = max(hwm.get(p, 0), status(p, "VmHWM"))
+        time.sleep(0.05)
+
+
+if __name__ == "__main__":
+    threading.Thread(target=sample, daemon=True).start()
+    t = time.perf_counter()
+    s = score_file(sys.argv[1], sys.argv[2], sys.argv[3], explain=int(sys.argv[4]), jobs=int(sys.argv[5]),
+                   chunk_size=int(sys.argv[6]), report=None, progress=False)
+    seconds = time.perf_counter() - t
+    stop.set()
+    # VmHWM, not ru_maxrss: Linux carries the parent's peak RSS over fork + exec into ru_maxrss
+    hwm[os.getpid()] = status(os.getpid(), "VmHWM")
+    print(json.dumps({"rows": s.rows_in, "seconds": seconds, "peak_rss_mb": hwm[os.getpid()] / 1024,
+                      "tree_peak_rss_mb": peak[0] / 1024, "tree_peak_pss_mb": pss[0] / 1024, "tree_sum_hwm_mb": sum(hwm.values()) / 1024,
+                      "processes": len([v for v in hwm.values() if v])}))
 """
 
 
-def _child_score(model_path: Path, src: Path, dst: Path, explain: int) -> dict:
-    res = subprocess.run([sys.executable, "-c", _CHILD, str(model_path), str(src), str(dst), str(explain)],
-                         check=True, capture_output=True, text=True)
+def _child_score(model_path: Path, src: Path, dst: Path, explain: int, jobs: int, chunk: int) -> dict:
+    script = OUT / "_child_score.py"  # a file, not -c: worker processes re-import the main module
+    script.write_text(_CHILD)
+    res = subprocess.run([sys.executable, str(script), str(model_path), str(src), str(dst), str(explain),
+                          str(jobs), str(chunk)], check=True, capture_output=True, text=True)
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
@@ -218,6 +270,9 @@ def main(argv=None) -> None:
     p.add_argument("--big", type=int, default=10, help="multiple of n for the memory run (0: skip)")
     p.add_argument("--big-explain", type=int, default=3)
     p.add_argument("--models", default="default,150x3,300x4", help="comma list of default, 150x3, 300x4")
+    p.add_argument("--jobs", default="1,2", help="comma list of score_file(jobs=) values to time")
+    p.add_argument("--big-chunks", default="1:100000,2:100000,2:50000",
+                   help="memory runs as jobs:chunk_size, comma separated")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     from rairpredict.scoring import score_file
@@ -233,29 +288,44 @@ def main(argv=None) -> None:
         clf = model.classifier
         print(f"\n== {name}: {clf.n_estimators} trees, depth {clf.max_depth}; "
               f"AUROC {_auroc(model, holdout):.3f} on {len(holdout[1]):,} independent simulated patients")
-        s3 = score_file(model, src, OUT / "scores_explain3.parquet", explain=3, report=None, progress=False)
-        print(f"end-to-end --explain 3: {s3.seconds:.1f} s  ({s3.rows_scored / s3.seconds:,.0f} patients "
-              f"explained/s)  [{_load()}]")
-        s0 = score_file(model, src, OUT / "scores_explain0.parquet", explain=0, report=None, progress=False)
-        print(f"end-to-end --explain 0: {s0.seconds:.1f} s  ({s0.rows_scored / s0.seconds:,.0f} patients/s)")
+        e2e = {}
+        for jobs in [int(j) for j in args.jobs.split(",")]:
+            s3 = score_file(model, src, OUT / f"scores_explain3_j{jobs}.parquet", explain=3, report=None,
+                            progress=False, jobs=jobs)
+            print(f"jobs={jobs} end-to-end --explain 3: {s3.seconds:.1f} s  ({s3.rows_scored / s3.seconds:,.0f} "
+                  f"patients explained/s)  [{_load()}]")
+            s0 = score_file(model, src, OUT / f"scores_explain0_j{jobs}.parquet", explain=0, report=None,
+                            progress=False, jobs=jobs)
+            print(f"jobs={jobs} end-to-end --explain 0: {s0.seconds:.1f} s  ({s0.rows_scored / s0.seconds:,.0f} "
+                  f"patients/s)")
+            e2e[jobs] = (s3.seconds, s0.seconds)
+        outputs = {j: (OUT / f"scores_explain3_j{j}.parquet").read_bytes() for j in e2e}
+        print("output bytes identical for every jobs value:", len(set(outputs.values())) == 1)
         X = _prepared(model, src)
         r = _raw(model, X)
         raw, fast = r["margin"] + r["contribs"], r["margin"] + r["pattern"]
         print(f"raw on the prepared {X.shape[0]:,} x {X.shape[1]} matrix: predict(output_margin) "
               f"{r['margin']:.1f} s + predict(pred_contribs) {r['contribs']:.1f} s = {raw:.1f} s; "
               f"PatternTreeShap (fresh, bit-identical) {r['pattern']:.1f} s  [{_load()}]")
-        print(f"ratio end-to-end / (predict + pred_contribs): {s3.seconds / raw:.2f} (goal <= 1.3); "
-              f"end-to-end / (predict + PatternTreeShap): {s3.seconds / fast:.2f}; "
-              f"--explain 0 / predict: {s0.seconds / r['margin']:.1f}")
+        for jobs, (t3, t0) in e2e.items():
+            print(f"jobs={jobs} ratio end-to-end / (predict + pred_contribs): {t3 / raw:.2f} (goal <= 1.3); "
+                  f"end-to-end / (predict + PatternTreeShap): {t3 / fast:.2f}; "
+                  f"--explain 0 / predict: {t0 / r['margin']:.1f}")
         del X
         first = first or model
     if args.big and first is not None:
         big = _repeat(src, args.big)
         model_path = OUT / "bench_model_used.joblib"
         first.save(model_path)
-        r = _child_score(model_path, big, OUT / "scores_big.parquet", args.big_explain)
-        print(f"\n{r['rows']:,} rows, --explain {args.big_explain}, {models[0][0]}, child process: "
-              f"{r['seconds']:.0f} s, peak RSS {r['peak_rss_mb']:.0f} MB (goal < 1536 MB)  [{_load()}]")
+        print()
+        for spec in args.big_chunks.split(","):
+            jobs, chunk = (int(v) for v in spec.split(":"))
+            r = _child_score(model_path, big, OUT / "scores_big.parquet", args.big_explain, jobs, chunk)
+            print(f"{r['rows']:,} rows, --explain {args.big_explain}, {models[0][0]}, jobs={jobs}, chunks of "
+                  f"{chunk:,}: {r['seconds']:.0f} s; peak RSS of the scoring process {r['peak_rss_mb']:.0f} MB, "
+                  f"of all {r['processes']} processes together: RSS {r['tree_peak_rss_mb']:.0f} MB, PSS "
+                  f"{r['tree_peak_pss_mb']:.0f} MB (sampled every 50 ms; sum of their VmHWM "
+                  f"{r['tree_sum_hwm_mb']:.0f} MB; goal < 1536 MB)  [{_load()}]")
 
 
 if __name__ == "__main__":

@@ -151,7 +151,7 @@ def _add_promote(sub) -> None:
 def _cmd_promote(args) -> int:
     from rairpredict import tracking
     from rairpredict.experiment.config import REPO_ROOT
-    from rairpredict.experiment.logging import experiment_name
+    from rairpredict.experiment.log_run import experiment_name
 
     from mlflow.exceptions import MlflowException
 

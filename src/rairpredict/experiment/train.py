@@ -226,7 +226,7 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     if export_dir is not None:
         result.exported = export_model(model, Path(export_dir))
     if tracking:
-        from rairpredict.experiment.logging import log_target_result
+        from rairpredict.experiment.log_run import log_target_result
 
         log_target_result(result, cfg, data, register=register, root=tracking_root)
         if export_dir is not None:  # re-export with the registered name/version in metadata

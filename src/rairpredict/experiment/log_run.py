@@ -1,0 +1,143 @@
+"""Log a :class:`~rairpredict.experiment.train.TargetResult` to MLflow.
+
+One experiment per target (``rairpredict-<target>``); one run per training.
+Only aggregates go to MLflow: config, environment, dataset fingerprint (hash,
+n, events, prevalence, cohort name), metrics with CIs, plots, the model as a
+pyfunc with a synthetic input example, and the model card.
+"""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import mlflow  # noqa: E402
+import numpy as np  # noqa: E402
+
+from rairpredict import tracking  # noqa: E402
+from rairpredict.experiment.config import REPO_ROOT  # noqa: E402
+
+__all__ = ["log_target_result", "experiment_name"]
+
+
+def experiment_name(target: str) -> str:
+    return f"rairpredict-{target}"
+
+
+def _flat_metrics(result) -> dict[str, float]:
+    out = {}
+    for model, row in result.metrics.iterrows():
+        for k, v in row.items():
+            if np.isfinite(v):
+                out[f"{model}.{k}"] = float(v)
+    for k, v in result.oracle.items():
+        if v is not None and np.isfinite(v):
+            out[k] = float(v)
+    if not result.optimism.empty:
+        for metric, row in result.optimism.iterrows():
+            for col in ("apparent", "optimism", "corrected"):
+                if np.isfinite(row[col]):
+                    out[f"final.{metric}_{col}"] = float(row[col])
+    for _, row in result.comparisons.iterrows():
+        out[f"delong.{row['model_1']}_vs_{row['model_2']}.p_value"] = float(row["p_value"])
+        out[f"delong.{row['model_1']}_vs_{row['model_2']}.difference"] = float(row["difference"])
+    for k, v in result.protocol.items():
+        if k.endswith("_seconds"):
+            out[k] = float(v)
+    return out
+
+
+def model_contributions(model, table, *, check_rows: int = 200) -> tuple:
+    """Global SHAP input: (contributions, engineered X, max |native - shap.TreeExplainer|).
+
+    XGBoost: native TreeSHAP, checked against ``shap.TreeExplainer`` on the
+    first ``check_rows`` rows. Logistic: exact linear SHAP (no check needed).
+    Contributions are on the classifier margin (log-odds) scale.
+    """
+    from rairpredict.explain import check_agreement, linear_contributions, tree_contributions
+
+    X = model.transform(table)
+    if model.kind == "xgboost":
+        diff = check_agreement(model.classifier, X.iloc[:check_rows], raise_on_error=False)
+        return tree_contributions(model.classifier, X), X, float(diff)
+    return linear_contributions(model.classifier, X), X, 0.0
+
+
+def _figures(result, data) -> dict[str, "plt.Figure"]:
+    from rairpredict.evaluation import plots
+    from rairpredict.explain import global_importance, plot_beeswarm, plot_dependence, plot_importance
+
+    figs = {}
+    p_final = result.oof[result.model.kind][0]
+    figs["roc.png"] = plots.plot_roc(data.y, {k: v[0] for k, v in result.oof.items()})
+    figs["calibration.png"] = plots.plot_calibration(data.y, p_final)
+    figs["decision_curve.png"] = plots.plot_decision_curve(data.y, {k: v[0] for k, v in result.oof.items()})
+    contrib, X, diff = model_contributions(result.model, data.table)
+    mlflow.log_metric("shap_native_vs_treeexplainer_max_abs_diff", diff)
+    importance = global_importance(contrib, result.model.feature_source)
+    mlflow.log_text(importance.to_csv(index=False), "shap/global_importance.csv")
+    figs["shap_importance.png"] = plot_importance(contrib, result.model.feature_source)
+    figs["shap_beeswarm.png"] = plot_beeswarm(contrib, X)
+    for feature in global_importance(contrib)["feature"].head(3):
+        figs[f"shap_dependence_{feature}.png".replace("/", "_").replace("=", "_")] = \
+            plot_dependence(contrib, X, feature)
+    return figs
+
+
+def log_target_result(result, cfg, data, *, register: bool = True, root=None) -> None:
+    """Log everything of one training run; sets ``result.run_id`` and ``result.registered``.
+
+    ``root`` holds ``mlflow.db`` and ``mlruns/`` (default: the repository);
+    ``MLFLOW_TRACKING_URI`` overrides the store as usual.
+    """
+    root = Path(root) if root is not None else REPO_ROOT
+    tracking.configure_tracking(repo_root=root)
+    exp_id = tracking.get_or_create_experiment(experiment_name(cfg.name))
+    with mlflow.start_run(experiment_id=exp_id, run_name=f"{cfg.name}") as run:
+        tracking.log_config(cfg.to_dict())
+        tracking.log_environment()
+        fp = tracking.dataset_fingerprint(data.table, label=data.y, cohort_name=data.cohort_name)
+        mlflow.log_params({f"data.{k}": v for k, v in fp.items()})
+        mlflow.log_params({"final_model": result.model.kind, "calibration": result.model.calibration.method,
+                           **{f"final.{k}": v for k, v in result.model.metadata.get("params", {}).items()}})
+        mlflow.set_tags({"target": cfg.name, "decision_point": cfg.decision_point,
+                         "synthetic": str(data.synthetic).lower(),
+                         "protocol": result.model.metadata["validation"]["protocol"][:5000]})
+        tracking.log_metrics_dict(_flat_metrics(result))
+        for name, reason in result.skipped_baselines.items():
+            mlflow.set_tag(f"baseline_skipped.{name}", reason)
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            result.metrics.to_csv(tmp / "metrics.csv")
+            result.comparisons.to_csv(tmp / "comparisons.csv", index=False)
+            result.subgroups.to_csv(tmp / "subgroups.csv")
+            if not result.optimism.empty:
+                result.optimism.to_csv(tmp / "optimism.csv")
+            mlflow.log_artifacts(str(tmp), artifact_path="tables")
+        mlflow.log_dict(result.sample_size, "sample_size.json")
+        for name, fig in _figures(result, data).items():
+            tracking.log_figure(fig, f"plots/{name}")
+            plt.close(fig)
+        model_name = experiment_name(cfg.name)
+        from rairpredict.scoring.pyfunc import log_risk_model
+
+        info = log_risk_model(result.model, name="model",
+                              registered_model_name=model_name if register else None)
+        result.run_id = run.info.run_id
+        version = getattr(info, "registered_model_version", None)
+        result.model.metadata["mlflow"] = {"run_id": run.info.run_id, "experiment": experiment_name(cfg.name),
+                                           "registered_name": model_name if register else None,
+                                           "version": version}
+        if register and version is not None:
+            tracking.set_alias(model_name, version, "candidate")
+            result.model.metadata["version"] = str(version)
+            result.registered = (model_name, str(version))
+        try:
+            from rairpredict.report import log_model_card
+
+            log_model_card(result.model, run.info.run_id)
+        except ImportError:
+            pass

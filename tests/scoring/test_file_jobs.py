@@ -1,6 +1,8 @@
 """score_file(jobs=2): worker processes give the same files, accounting and errors as one process."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -115,3 +117,57 @@ def test_ordered_map_reraises_worker_exception_with_its_message():
     with pytest.raises(CohortFileError) as info:
         list(ordered_map(_fail_on, 5, iter(range(10)), jobs=2))
     assert str(info.value) == str(CohortFileError("f.csv", "bad thing", column="age_years"))
+
+
+_KILLED = """
+import os, pathlib, sys, time
+from rairpredict.scoring import score_file
+
+
+def progress(n):
+    pathlib.Path(sys.argv[3]).write_text(" ".join(open(f"/proc/{os.getpid()}/task/{t}/children").read()
+                                                  for t in os.listdir(f"/proc/{os.getpid()}/task")))
+    time.sleep(120)  # a long job, stopped by the scheduler mid-run
+
+
+if __name__ == "__main__":
+    score_file(sys.argv[1], sys.argv[2], sys.argv[4], chunk_size=10, progress=progress, report=None, jobs=2)
+"""
+
+
+def test_sigterm_with_workers_removes_temporary_files_and_ends_workers(model_path, messy, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src = tmp_path / "in.csv"
+    messy.to_csv(src, index=False)
+    out_dir, marker, script = tmp_path / "out", tmp_path / "children", tmp_path / "job.py"
+    out_dir.mkdir()
+    script.write_text(_KILLED)
+    child = subprocess.Popen([sys.executable, str(script), str(model_path), str(src), str(marker),
+                              str(out_dir / "scores.parquet")], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert marker.exists(), child.stderr.read().decode()[-2000:] if child.poll() is not None else "no chunk"
+        time.sleep(0.2)
+        helpers = [int(p) for p in marker.read_text().split()]
+        assert helpers  # the worker server (and the resource tracker) are running
+        assert sorted(p.name for p in out_dir.iterdir())  # the hidden .tmp files exist mid-run
+        child.send_signal(signal.SIGTERM)
+        code = child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert code == 128 + signal.SIGTERM
+    assert sorted(p.name for p in out_dir.iterdir()) == []
+    deadline = time.monotonic() + 10  # the worker server ends once its parent is gone
+    while any(os.path.exists(f"/proc/{p}") and "zombie" not in open(f"/proc/{p}/status").read()
+              for p in helpers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in helpers if os.path.exists(f"/proc/{p}")
+                and "zombie" not in open(f"/proc/{p}/status").read()]

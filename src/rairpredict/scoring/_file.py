@@ -3,8 +3,11 @@
 * Canonical CSV and Parquet inputs are streamed (``pandas.read_csv(chunksize=)``,
   ``pyarrow.parquet.ParquetFile.iter_batches`` row group by row group, coded
   text as dictionaries): memory is bounded by ``chunk_size``, not by the file
-  (10M rows: peak RSS 0.9 GB, flat after the first chunk). Each chunk is validated with
-  :func:`rairpredict.cohort.validate_canonical` and gets its derived fields.
+  (10M rows: peak RSS 0.9 GB with one process, flat after the first chunk). Each chunk is validated with
+  :func:`rairpredict.cohort.validate_canonical` and gets the derived fields the
+  model reads. With ``jobs > 1`` chunks are validated and scored in worker
+  processes (:mod:`rairpredict.scoring._parallel`) while this process reads and
+  writes; the output bytes do not depend on ``jobs``.
 * Inputs mapped by a cohort config go through
   :func:`rairpredict.cohort.import_cohort`, which reads the whole file (recodes
   and ``any_of`` columns are not chunk-aware); it is then scored in chunks.

@@ -306,6 +306,8 @@ def _derived_inputs(model) -> list[str]:
 
 def _peek(chunks, jobs: int):
     """(all chunks, jobs), with jobs = 1 when the input is a single chunk (processes would only cost time)."""
+    if jobs <= 1:
+        return chunks, 1
     head = list(itertools.islice(chunks, 2))
     return itertools.chain(head, chunks), jobs if len(head) > 1 else 1
 

@@ -43,9 +43,12 @@ def n_cores() -> int:
 
 def _init_worker(fn, context, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which terminates us
+    import gc
+
     from rairpredict.scoring import _frame
 
     _frame._THREADS = threads
+    gc.freeze()  # the per-chunk collections skip the imports and the model (see score_file)
     _STATE["fn"], _STATE["context"] = fn, context
 
 

@@ -40,18 +40,16 @@ import pandas as pd
 import pyarrow as pa
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.cohort.io import atomic_path, escape_formulas
+from rairpredict.cohort.io import atomic_path
 from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
 from rairpredict.errors import CohortFileError
-from rairpredict.scoring._frame import INPUT_PREFIX, score_frame
+from rairpredict.scoring._frame import score_frame
 from rairpredict.scoring._parallel import ordered_map
+from rairpredict.scoring._reader import _PARQUET, _canonical_chunks, _count_rows, _mapped_chunks
+from rairpredict.scoring._writer import _arrow_table, _Writer
 
 __all__ = ["score_file", "ScoreSummary", "rejects_path"]
 
-_PARQUET = {".parquet", ".pq"}
-_CSV = {".csv", ".tsv", ".txt"}
-_FLOAT_SUFFIXES = ("_log_odds", "_prob_change")
-_READ_BUFFER = 8 << 20
 _EMPTY_REJECTS = pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string")
                                for c in REJECT_COLUMNS})
 
@@ -77,93 +75,6 @@ def rejects_path(output) -> Path:
     return output.with_name(output.stem + ".rejects.csv")
 
 
-# ---------------------------------------------------------------- reading
-def _csv_chunks(path: Path, chunk_size: int):
-    from rairpredict.cohort.io import _sniff_delimiter  # one sniffing rule for import and scoring
-
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        sample = fh.read(64 * 1024)
-    if not sample.strip():
-        raise CohortFileError(path, "empty file (no header, no rows)")
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(sample)
-    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                         encoding="utf-8-sig", chunksize=chunk_size)
-    done = 0
-    while True:
-        try:
-            chunk = next(reader)
-        except StopIteration:
-            return
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise CohortFileError(path, f"unreadable CSV after data row {done}: "
-                                  f"{str(exc).splitlines()[0]}") from None
-        chunk.columns = [str(c).strip() for c in chunk.columns]
-        done += len(chunk)
-        yield chunk
-
-
-def _parquet_chunks(path: Path, chunk_size: int):
-    import pyarrow.parquet as pq
-
-    try:
-        schema = pq.ParquetFile(path).schema_arrow
-        # Text columns of coded fields arrive as pandas Categoricals: a few distinct
-        # values per chunk, so neither Arrow nor validation touches a Python str per cell.
-        contract = load_contract()
-        coded = [f.name for f in schema if (pa.types.is_string(f.type) or pa.types.is_large_string(f.type))
-                 and not (f.name in contract and contract[f.name].dtype == "string")]
-        # buffer_size: pages are read as needed, so a huge row group is not read whole
-        pf = pq.ParquetFile(path, read_dictionary=coded, buffer_size=_READ_BUFFER)
-    except Exception as exc:  # a user file that is not Parquet
-        raise CohortFileError(path, f"unreadable Parquet: {type(exc).__name__}") from None
-    # One reader per row group: a single iter_batches over the whole file keeps ~64 bytes
-    # per row it has read in the Arrow pool (measured, pyarrow 25), so memory grew with the file.
-    for group in range(pf.metadata.num_row_groups):
-        # RecordBatches: converted to pandas where the chunk is scored (maybe a worker process)
-        yield from pf.iter_batches(batch_size=chunk_size, row_groups=[group])
-
-
-def _count_rows(path: Path) -> int | None:
-    if path.suffix.lower() in _PARQUET:
-        import pyarrow.parquet as pq
-
-        return pq.ParquetFile(path).metadata.num_rows
-    return None
-
-
-def _canonical_chunks(path: Path, chunk_size: int):
-    """Yield ("canonical", raw chunk, row offset, rows in): validated where it is scored."""
-    suffix = path.suffix.lower()
-    if suffix in _PARQUET:
-        chunks = _parquet_chunks(path, chunk_size)
-    elif suffix in _CSV:
-        chunks = _csv_chunks(path, chunk_size)
-    else:  # Excel and friends cannot be streamed
-        from rairpredict.cohort.io import read_table
-
-        whole = read_table(path)
-        chunks = (whole.iloc[i:i + chunk_size] for i in range(0, len(whole), chunk_size))
-    offset = 0
-    for raw in chunks:
-        yield "canonical", raw, offset, len(raw)
-        offset += len(raw)
-
-
-def _mapped_chunks(path: Path, config, chunk_size: int):
-    from rairpredict.cohort.importer import import_cohort
-
-    result = import_cohort(path, config)
-    table, n = result.table, result.n_in
-    if len(table) == 0:
-        yield "mapped", (table, result.rejects), 0, n
-        return
-    for i in range(0, len(table), chunk_size):
-        first = i == 0
-        rejects = result.rejects if first else result.rejects.iloc[:0]
-        yield "mapped", (table.iloc[i:i + chunk_size], rejects), i, n if first else 0
-
-
-# ---------------------------------------------------------------- one chunk
 def _score_chunk(context: dict, item):
     """Validate (canonical input), derive, score and encode one chunk.
 
@@ -215,64 +126,6 @@ def _drop_seen(out, rejects: pd.DataFrame, rows: int, offset: int, seen: set):
 
 
 # ---------------------------------------------------------------- writing
-def _arrow_type(column: str, dtype) -> pa.DataType:
-    if column == "probability" or column.endswith(_FLOAT_SUFFIXES):
-        return pa.float64()
-    if column.startswith(INPUT_PREFIX):
-        name = column[len(INPUT_PREFIX):]
-        contract = load_contract()
-        kind = contract[name].dtype if name in contract else "string"
-        return {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}.get(kind, pa.string())
-    return pa.string()
-
-
-def _arrow_table(frame: pd.DataFrame) -> pa.Table:
-    """Scored frame -> Arrow table with the output schema (types follow from the column names)."""
-    schema = pa.schema([(c, _arrow_type(c, frame[c].dtype)) for c in frame.columns])
-    arrays = [pa.array(frame[c].astype(object).where(frame[c].notna(), None)
-                       if isinstance(frame[c].dtype, pd.CategoricalDtype) else frame[c],
-                       type=f.type, from_pandas=True) for c, f in zip(frame.columns, schema)]
-    return pa.Table.from_arrays(arrays, schema=schema)
-
-
-class _Writer:
-    """Append scored chunks (DataFrames, or Arrow tables for Parquet) to a file; schema fixed by the first."""
-
-    def __init__(self, path: Path, final: Path):
-        self.path, self.final = path, final
-        self.suffix = final.suffix.lower()
-        if self.suffix not in _PARQUET | _CSV:
-            raise CohortFileError(final, f"unknown output format {self.suffix!r} (use .parquet or .csv)")
-        self.schema = None
-        self._pq = None
-        self._columns = None
-
-    def write(self, frame) -> None:
-        if self.suffix in _PARQUET:
-            import pyarrow.parquet as pq
-
-            table = frame if isinstance(frame, pa.Table) else _arrow_table(frame)
-            if self._columns is None:
-                self._columns, self.schema = table.column_names, table.schema
-            table = table.select(self._columns)
-            if self._pq is None:
-                self._pq = pq.ParquetWriter(self.path, self.schema)
-            self._pq.write_table(table)
-        else:
-            if self._columns is None:
-                self._columns = list(frame.columns)
-                self.schema = pa.schema([(c, _arrow_type(c, frame[c].dtype)) for c in self._columns])
-            frame = frame[self._columns]
-            first = self._pq is None
-            escape_formulas(frame).to_csv(self.path, mode="w" if first else "a", header=first, index=False,
-                                          sep="\t" if self.suffix == ".tsv" else ",", lineterminator="\n")
-            self._pq = True
-
-    def close(self) -> None:
-        if self._pq is not None and self._pq is not True:
-            self._pq.close()
-
-
 # ---------------------------------------------------------------- entry point
 @contextlib.contextmanager
 def _sigterm_raises():

@@ -203,19 +203,19 @@ def _add_score(sub) -> None:
 
 
 def _cmd_score(args) -> int:
-    from rairpredict.scoring import score_file
+    from rairpredict.scoring import load_model_ref, score_file
 
+    model = load_model_ref(args.model)  # once: the review reuses it
     explain = max(args.explain, 3) if args.report else args.explain
-    s = score_file(args.model, args.input, args.output, explain=explain, cohort_config=args.cohort_config,
+    s = score_file(model, args.input, args.output, explain=explain, cohort_config=args.cohort_config,
                    chunk_size=args.chunk_size, with_inputs=args.with_inputs or bool(args.report),
                    check_duplicates=args.check_duplicates, jobs=args.jobs)
     print(f"scores: {s.output}\nrejects: {s.rejects}")
     if args.report:
         from rairpredict.cohort.io import read_table
         from rairpredict.report import write_review
-        from rairpredict.scoring import load_model_ref
 
-        path = write_review(args.report, read_table(s.output), load_model_ref(args.model))
+        path = write_review(args.report, read_table(s.output), model)
         print(f"review: {path}")
     return 0
 

@@ -65,19 +65,14 @@ def load_cohort_for(cohort: dict, *, n: int | None = None, seed: int | None = No
         profile = str(sim.get("profile", "default"))
         return simulate_cohort(n_, seed=seed_, profile=profile), f"simulated:{profile}:n={n_}:seed={seed_}", True
     if "path" in cohort:
-        path = Path(cohort["path"])
-        if cohort.get("cohort_config"):
-            from rairpredict.cohort.config import load_cohort_config
-            from rairpredict.cohort.importer import import_cohort
+        from rairpredict.cohort.importer import import_cohort
 
-            result = import_cohort(path, load_cohort_config(cohort["cohort_config"]))
-            name = getattr(result, "cohort_name", None) or path.stem
-            return result.table, str(name), False
-        from rairpredict.cohort.io import read_table
-        from rairpredict.cohort.validate import validate_canonical
-
-        result = validate_canonical(read_table(path), file=str(path))
-        return result.table, path.stem, False
+        # config None: the file already has canonical columns (validated all the same)
+        result = import_cohort(Path(cohort["path"]), cohort.get("cohort_config"))
+        name = getattr(result, "cohort_name", None) or Path(cohort["path"]).stem
+        # rows the import rejected are reported in the counts, never dropped silently
+        result.table.attrs["rows_rejected_at_import"] = int(result.n_rejected)
+        return result.table, str(name), False
     raise ConfigError("cohort section needs 'simulate' or 'path'")
 
 
@@ -122,6 +117,6 @@ def load_target_data(cfg, *, n: int | None = None, seed: int | None = None,
               if oracle_col in sub and cfg.decision_point == ORACLE_DECISION_POINT else None)
     counts = {"rows_in": n_in, "outside_population": int((~in_pop).sum()),
               "label_unknown": int((in_pop & label.isna()).sum()), "rows_used": int(known.sum()),
-              "events": int(y.sum())}
+              "events": int(y.sum()), "rejected_at_import": int(table.attrs.get("rows_rejected_at_import", 0))}
     assert counts["rows_in"] == counts["outside_population"] + counts["label_unknown"] + counts["rows_used"]
     return TargetData(sub, y, cohort_name, synthetic, oracle, counts)

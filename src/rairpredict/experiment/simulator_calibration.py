@@ -31,6 +31,7 @@ from scipy import stats
 from rairpredict.cohort.simulate import simulate_cohort
 from rairpredict.reference import clinical
 from rairpredict.reference.seed_targets import STUDY_SIZES, TARGETS
+from rairpredict.experiment.summary import markdown_table
 
 __all__ = ["calibration_table", "study_figures", "labelled_cohort"]
 
@@ -193,15 +194,7 @@ def calibration_table(seeds=(0, 1, 2), studies=("A", "B", "C")) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    """Markdown table without the optional ``tabulate`` dependency."""
-    cols = list(table.columns)
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in table.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 if __name__ == "__main__":  # pragma: no cover
     table = calibration_table()
-    print(to_markdown(table))
+    print(markdown_table(table))
     print(f"\n{int(table['within_tolerance'].sum())} of {len(table)} targets within tolerance on all seeds")

@@ -25,7 +25,6 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import json
 import time
 import warnings
@@ -105,9 +104,10 @@ def _subgroups(data: TargetData, proba0: np.ndarray) -> pd.DataFrame:
 
 def _study_name(cfg, kind: str, data: TargetData) -> str:
     """Stable per (target, model, data): ``tune`` and ``train`` share the study."""
-    h = hashlib.sha256(pd.util.hash_pandas_object(data.table[list(cfg.features)], index=False).to_numpy().tobytes())
-    h.update(np.asarray(data.y, dtype=np.int8).tobytes())
-    return f"{cfg.name}-{kind}-{h.hexdigest()[:10]}"
+    from rairpredict.tracking import dataset_fingerprint
+
+    digest = dataset_fingerprint(data.table[list(cfg.features)], data.y, cfg.name)["sha256"]
+    return f"{cfg.name}-{kind}-{digest[:10]}"
 
 
 def default_optuna_storage() -> str:

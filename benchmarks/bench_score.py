@@ -60,7 +60,7 @@ def _fit(n_estimators: int, max_depth: int):
     """XGBoost on the rair target of the demo cohort (same features, bands), cached."""
     import yaml
 
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
     from rairpredict.labels import add_labels
     from rairpredict.models.risk_model import RiskModel, fit_risk_model
 
@@ -104,7 +104,7 @@ def _auroc(model, holdout) -> float:
 
 def _holdout(n: int = 20_000, seed: int = 4242):
     """An independent simulated cohort (seed not used for training) with its rair labels."""
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
     from rairpredict.labels import add_labels
 
     cohort = add_labels(simulate_cohort(n, seed=seed))
@@ -118,7 +118,7 @@ def _cohort(n: int) -> Path:
     import pyarrow.parquet as pq
 
     from rairpredict.cohort.contract import load_contract
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
 
     path = OUT / f"cohort_{n}.parquet"
     if path.is_file():

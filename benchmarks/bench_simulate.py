@@ -10,7 +10,7 @@ import sys
 import time
 
 
-from rairpredict.cohort.simulate import simulate_cohort
+from rairpredict.simulation.simulate import simulate_cohort
 from rairpredict.labels import add_labels
 
 

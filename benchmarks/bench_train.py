@@ -16,7 +16,7 @@ import argparse
 import tempfile
 import time
 
-from rairpredict.cohort.simulate import simulate_cohort
+from rairpredict.simulation.simulate import simulate_cohort
 from rairpredict.experiment.config import CONFIG_DIR, load_target_config
 from rairpredict.experiment.summary import markdown_table
 from rairpredict.experiment.demo import results_table

@@ -10,7 +10,7 @@ def small_cohort():
     """
     import pandas as pd
 
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
     from rairpredict.labels import add_labels
 
     df = simulate_cohort(600, seed=0)

@@ -16,6 +16,8 @@ PACKAGE = Path(rairpredict.__file__).parent
 LAYERS = {
     "__init__": 0, "errors": 0, "reference": 0,
     "cohort": 1,
+    "simulation": 1.5,  # a producer of canonical tables, beside import
+
     "labels": 2,
     "features": 3,
     "models": 4,
@@ -23,7 +25,7 @@ LAYERS = {
     "scoring": 6,
     "report": 7,
     "experiment": 8,
-    "cli": 9,
+    "cli": 9, "__main__": 10,
 }
 
 

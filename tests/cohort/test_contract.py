@@ -5,7 +5,7 @@ from hypothesis import strategies as st
 
 from rairpredict.cohort.contract import STAGES, load_contract
 from rairpredict.cohort.derive import add_derived
-from rairpredict.cohort.simulate import simulate_cohort
+from rairpredict.simulation.simulate import simulate_cohort
 
 CONTRACT = load_contract()
 

@@ -10,7 +10,7 @@ import warnings
 
 import pytest
 
-from rairpredict.cohort.simulate import simulate_cohort
+from rairpredict.simulation.simulate import simulate_cohort
 from rairpredict.labels import add_labels
 from rairpredict.models.risk_model import fit_risk_model
 from rairpredict.scoring import score_frame

@@ -45,7 +45,7 @@ def _toy_cohort(n: int, seed: int) -> pd.DataFrame:
 def make_cohort(n: int, seed: int) -> tuple[pd.DataFrame, np.ndarray]:
     """Canonical table and a binary label."""
     try:
-        from rairpredict.cohort.simulate import simulate_cohort
+        from rairpredict.simulation.simulate import simulate_cohort
         from rairpredict.labels import add_labels
     except ImportError:
         table = _toy_cohort(n, seed)

@@ -57,7 +57,7 @@ def load_cohort_for(cohort: dict, *, n: int | None = None, seed: int | None = No
     ``cohort_config``) imports a file. ``n``/``seed`` override the simulator's.
     """
     if "simulate" in cohort:
-        from rairpredict.cohort.simulate import simulate_cohort
+        from rairpredict.simulation.simulate import simulate_cohort
 
         sim = dict(cohort["simulate"] or {})
         n_ = int(n if n is not None else sim.get("n", 2260))

@@ -45,7 +45,7 @@ def run_demo(*, n: int = 2260, seed: int = 0, tracking: bool = True, export_dir=
     """Run the demo; returns the list of :class:`TargetResult`."""
     s = {**DEMO_SETTINGS, **(settings or {})}
     export_dir = REPO_ROOT / "models" if export_dir is None else export_dir
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
 
     start = time.perf_counter()
     table = simulate_cohort(n, seed=seed)

@@ -22,7 +22,7 @@ def demo_review(n_train: int = 1200, n_list: int = 40, seed: int = 0):
     """(scores, model) for a synthetic cohort: a model trained on ``n_train``
     simulated patients, with validation figures measured on held-out simulated
     patients, scoring a separate simulated list of ``n_list`` patients."""
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
     from rairpredict.evaluation import auroc_ci, brier_score, calibration_intercept_slope
     from rairpredict.experiment.config import REPO_ROOT, load_target_config
     from rairpredict.labels import add_labels

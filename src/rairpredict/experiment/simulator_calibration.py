@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from rairpredict.cohort.simulate import simulate_cohort
+from rairpredict.simulation.simulate import simulate_cohort
 from rairpredict.reference import clinical
 from rairpredict.reference.seed_targets import STUDY_SIZES, TARGETS
 from rairpredict.experiment.summary import markdown_table

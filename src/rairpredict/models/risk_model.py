@@ -12,7 +12,7 @@ reported on the margin scale).
 
 Examples
 --------
->>> from rairpredict.cohort.simulate import simulate_cohort
+>>> from rairpredict.simulation.simulate import simulate_cohort
 >>> from rairpredict.labels import add_labels
 >>> from rairpredict.models.risk_model import fit_risk_model
 >>> cohort = add_labels(simulate_cohort(600, seed=0))

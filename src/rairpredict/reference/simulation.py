@@ -31,7 +31,7 @@ REMY_2008_WB_T_EFF_H = {"rhtsh": 10.5, "withdrawal": 15.7}
 
 @dataclass(frozen=True)
 class SimulationParams:
-    """Coefficients of the generative model (see :mod:`rairpredict.cohort.simulate`).
+    """Coefficients of the generative model (see :mod:`rairpredict.simulation.simulate`).
 
     Logistic coefficients are log-odds; ``*_sd`` are SDs on the log scale.
     """

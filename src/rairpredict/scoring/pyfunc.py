@@ -77,7 +77,7 @@ def to_pyfunc_input(table: pd.DataFrame) -> pd.DataFrame:
 
 def synthetic_input_example(n: int = 3, seed: int = 12345) -> pd.DataFrame:
     """Simulated canonical rows in the signature's types (never real patients)."""
-    from rairpredict.cohort.simulate import simulate_cohort
+    from rairpredict.simulation.simulate import simulate_cohort
 
     return to_pyfunc_input(simulate_cohort(n, seed=seed)).reset_index(drop=True)
 

@@ -49,11 +49,11 @@ Missingness: BRAF/TERT untested (MCAR, ~65-70 %), tumour size (MCAR 4 %),
 LN counts missing exactly when nodes were not examined (NX), FDG PET done
 mostly when Tg is high and the 131I scan negative (depends on observed Tg and
 on the scan), follow-up stimulated Tg MCAR 8 %.  The oracle integrates over
-all of it (see ``_sim_oracle``).
+all of it (see ``_oracle``).
 
 Examples
 --------
->>> from rairpredict.cohort.simulate import simulate_cohort
+>>> from rairpredict.simulation.simulate import simulate_cohort
 >>> df = simulate_cohort(200, seed=1)
 >>> df["patient_id"].iloc[0], len(df)
 ('SIM-000001', 200)
@@ -65,8 +65,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort._sim_oracle import oracle
-from rairpredict.cohort._sim_sample import sample
+from rairpredict.simulation._oracle import oracle
+from rairpredict.simulation._sample import sample
 from rairpredict.cohort.contract import load_contract
 from rairpredict.cohort.derive import add_derived
 from rairpredict.cohort.validate import canonical_dtype

@@ -1,9 +1,9 @@
 """Conditional distributions of the simulator, shared by sampler and oracle.
 
 Every probability that the sampler draws from is computed by a function here,
-and the oracle (:mod:`rairpredict.cohort._sim_oracle`) calls the same
+and the oracle (:mod:`rairpredict.simulation._oracle`) calls the same
 functions, so the oracle is exact by construction under the generative model.
-``c`` is the dict of exogenous covariates from ``_sim_covariates`` plus the
+``c`` is the dict of exogenous covariates from ``_covariates`` plus the
 stimulated TSH; ``p`` a :class:`~rairpredict.reference.simulation.SimulationParams`.
 """
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, ndtr
 
-from rairpredict.cohort._sim_covariates import HISTOLOGY
+from rairpredict.simulation._covariates import HISTOLOGY
 from rairpredict.reference import clinical
 
 _AGGRESSIVE = np.isin(np.array(HISTOLOGY), clinical.ATA_AGGRESSIVE_HISTOLOGY)

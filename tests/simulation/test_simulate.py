@@ -12,7 +12,7 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from rairpredict.cli import main
 from rairpredict.cohort.contract import load_contract
-from rairpredict.cohort.simulate import ORACLE_COLUMNS, simulate_arrays, simulate_cohort
+from rairpredict.simulation.simulate import ORACLE_COLUMNS, simulate_arrays, simulate_cohort
 from rairpredict.cohort.validate import canonical_dtype
 from rairpredict.errors import ConfigError
 from rairpredict.labels import add_labels

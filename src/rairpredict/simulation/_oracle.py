@@ -10,7 +10,7 @@ with b (t) fixed to its value where it was tested (testing is MCAR).  All
 other pre-therapy fields are exogenous (they do not depend on the latent
 state), so they enter only through the conditional probabilities.  For each
 (z, d) the label probability follows in closed form from the conditionally
-independent outcome events of ``_sim_model`` and the label definitions in
+independent outcome events of ``_model`` and the label definitions in
 :mod:`rairpredict.labels` (thresholds read from ``reference.clinical`` at call
 time).  Where a label can be unknown (second course: follow-up Tg missing, or
 TgAb positive without structural disease) the oracle is
@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit, ndtr
 
-from rairpredict.cohort import _sim_model as M
+from rairpredict.simulation import _model as M
 from rairpredict.reference import clinical
 
 

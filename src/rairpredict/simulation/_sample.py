@@ -1,6 +1,6 @@
 """Sampler of the simulator: latent variables, then raw findings.
 
-Draws, in a fixed order, from the conditional distributions in ``_sim_model``.
+Draws, in a fixed order, from the conditional distributions in ``_model``.
 Returns numpy arrays (codes for categories); ``simulate.py`` builds the frame.
 """
 from __future__ import annotations
@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from rairpredict.cohort import _sim_model as M
-from rairpredict.cohort._sim_covariates import draw_covariates
+from rairpredict.simulation import _model as M
+from rairpredict.simulation._covariates import draw_covariates
 from rairpredict.cohort.derive import DOSE_RATE_TIMES_H
 from rairpredict.reference import clinical
 

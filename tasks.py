@@ -64,11 +64,27 @@ def ensure_chromium() -> None:
         print("note: chromium not installed; browser tests will skip", flush=True)
 
 
+def use_repo_home() -> None:
+    """Keep the package's state (MLflow store, mlruns/, optuna.db, models/) in the repository.
+
+    ``rairpredict`` keeps its state in ``$RAIRPREDICT_HOME``; for a source
+    checkout that is the repository root, for this process and for shells that
+    ``source .venv/bin/activate``.
+    """
+    os.environ["RAIRPREDICT_HOME"] = str(ROOT)
+    activate = BIN / "activate"
+    line = f'export RAIRPREDICT_HOME="{ROOT}"  # rairpredict state in the checkout (tasks.py)\n'
+    if activate.is_file() and line not in activate.read_text():
+        with activate.open("a") as fh:
+            fh.write(line)
+
+
 def main(argv: list[str]) -> int:
     task = argv[0] if argv else "help"
     rest = argv[1:]
     if task == "demo":
         setup("")
+        use_repo_home()
         return _run([BIN / "rairpredict", "demo", *rest])
     if task == "test":
         setup("test")

@@ -1,5 +1,13 @@
-"""Shared fixtures: a small simulated cohort (built once per session)."""
+"""Shared fixtures: a small simulated cohort (built once per session); an isolated package home."""
+import os
+import tempfile
+
 import pytest
+
+# Every test run keeps the package's state (MLflow store, Optuna studies, exports)
+# in a fresh directory, never in the user's home or the checkout. Set at import,
+# before any test module or xdist worker touches rairpredict.resources.home().
+os.environ["RAIRPREDICT_HOME"] = tempfile.mkdtemp(prefix="rairpredict-test-home-")
 
 
 @pytest.fixture(scope="session")

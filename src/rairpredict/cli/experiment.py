@@ -63,14 +63,14 @@ def add_promote(sub) -> None:
 
 def _cmd_promote(args) -> int:
     from rairpredict import tracking
-    from rairpredict.experiment.config import REPO_ROOT
+    from rairpredict.resources import home
     from rairpredict.experiment.log_run import experiment_name
 
     from mlflow.exceptions import MlflowException
 
     from rairpredict.errors import ConfigError
 
-    tracking.configure_tracking(repo_root=REPO_ROOT)
+    tracking.configure_tracking(repo_root=home())
     try:
         version = tracking.promote(experiment_name(args.target), version=args.version)
     except MlflowException as exc:

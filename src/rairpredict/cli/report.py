@@ -15,10 +15,10 @@ def _load_report_model(args, *, tracking: bool = False):
     from rairpredict.scoring import load_model_ref
 
     if tracking or ":/" in str(args.model) or args.tracking_uri:
-        from rairpredict.experiment.config import REPO_ROOT
+        from rairpredict.resources import home
         from rairpredict.tracking import configure_tracking
 
-        configure_tracking(args.tracking_uri, repo_root=REPO_ROOT)
+        configure_tracking(args.tracking_uri, repo_root=home())
     return load_model_ref(args.model)
 
 

@@ -23,11 +23,12 @@ import yaml
 from rairpredict.errors import ConfigError, LeakageError
 from rairpredict.features import check_leakage
 from rairpredict.models.risk_model import MODEL_KINDS
+from rairpredict.resources import config_dir
 
-__all__ = ["TargetConfig", "load_target_config", "CONFIG_DIR", "REPO_ROOT", "LABEL_INPUTS"]
+__all__ = ["TargetConfig", "load_target_config", "CONFIG_DIR", "LABEL_INPUTS"]
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-CONFIG_DIR = REPO_ROOT / "configs" / "targets"
+#: The shipped target configs (package data).
+CONFIG_DIR = config_dir("targets")
 
 #: Canonical fields each label is computed from. A model must never see them:
 #: they would restate the outcome (e.g. the ATA Response for a Response label).
@@ -126,9 +127,10 @@ def load_target_config(path) -> TargetConfig:
     if list(bands) != sorted(bands) or len(band_names) != len(bands) + 1:
         _fail(path, "key 'bands': cut-offs must ascend and band_names must have one more entry")
     cohort = dict(raw["cohort"])
+    # Relative paths are relative to this config file, wherever the command runs.
     for key in ("path", "cohort_config"):
-        if key in cohort and not Path(cohort[key]).is_absolute():
-            cohort[key] = str(REPO_ROOT / cohort[key])
+        if key in cohort and not Path(cohort[key]).expanduser().is_absolute():
+            cohort[key] = str((path.resolve().parent / Path(cohort[key]).expanduser()).resolve())
     return TargetConfig(
         name=str(raw["name"]), label=str(raw["label"]), decision_point=str(raw["decision_point"]),
         features=features, cohort=cohort, description=str(raw.get("description", "")),

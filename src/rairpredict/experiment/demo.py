@@ -12,7 +12,8 @@ import time
 
 import pandas as pd
 
-from rairpredict.experiment.config import CONFIG_DIR, REPO_ROOT, load_target_config
+from rairpredict.experiment.config import CONFIG_DIR, load_target_config
+from rairpredict.resources import home
 from rairpredict.experiment.train import train_target
 
 __all__ = ["DEMO_TARGETS", "DEMO_SETTINGS", "run_demo", "results_table"]
@@ -44,7 +45,7 @@ def run_demo(*, n: int = 2260, seed: int = 0, tracking: bool = True, export_dir=
              settings: dict | None = None, tracking_root=None, optuna_storage: str | None = None):
     """Run the demo; returns the list of :class:`TargetResult`."""
     s = {**DEMO_SETTINGS, **(settings or {})}
-    export_dir = REPO_ROOT / "models" if export_dir is None else export_dir
+    export_dir = home() / "models" if export_dir is None else export_dir
     from rairpredict.simulation.simulate import simulate_cohort
 
     start = time.perf_counter()

@@ -18,7 +18,7 @@ import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
 
 from rairpredict import tracking  # noqa: E402
-from rairpredict.experiment.config import REPO_ROOT  # noqa: E402
+from rairpredict.resources import home  # noqa: E402
 
 __all__ = ["log_target_result", "experiment_name"]
 
@@ -93,7 +93,7 @@ def log_target_result(result, cfg, data, *, register: bool = True, root=None) ->
     ``root`` holds ``mlflow.db`` and ``mlruns/`` (default: the repository);
     ``MLFLOW_TRACKING_URI`` overrides the store as usual.
     """
-    root = Path(root) if root is not None else REPO_ROOT
+    root = Path(root) if root is not None else home()
     tracking.configure_tracking(repo_root=root)
     exp_id = tracking.get_or_create_experiment(experiment_name(cfg.name))
     with mlflow.start_run(experiment_id=exp_id, run_name=f"{cfg.name}") as run:

@@ -24,12 +24,12 @@ def demo_review(n_train: int = 1200, n_list: int = 40, seed: int = 0):
     patients, scoring a separate simulated list of ``n_list`` patients."""
     from rairpredict.simulation.simulate import simulate_cohort
     from rairpredict.evaluation import auroc_ci, brier_score, calibration_intercept_slope
-    from rairpredict.experiment.config import REPO_ROOT, load_target_config
+    from rairpredict.experiment.config import CONFIG_DIR, load_target_config
     from rairpredict.labels import add_labels
     from rairpredict.models.risk_model import fit_risk_model
     from rairpredict.scoring import score_frame
 
-    cfg = load_target_config(REPO_ROOT / "configs" / "targets" / "rair.yaml")
+    cfg = load_target_config(CONFIG_DIR / "rair.yaml")
     train = add_labels(simulate_cohort(n_train, seed=seed))
     test = add_labels(simulate_cohort(n_train, seed=seed + 1))
     train, test = (t[t[cfg.label].notna()] for t in (train, test))

@@ -112,9 +112,9 @@ def _study_name(cfg, kind: str, data: TargetData) -> str:
 
 def default_optuna_storage() -> str:
     """SQLite file beside the MLflow store (``optuna.db`` in the repository)."""
-    from rairpredict.experiment.config import REPO_ROOT
+    from rairpredict.resources import home
 
-    return f"sqlite:///{REPO_ROOT / 'optuna.db'}"
+    return f"sqlite:///{home() / 'optuna.db'}"
 
 
 def run_final_study(cfg, *, kind: str = "xgboost", trials: int, n=None, seed=None, table=None,

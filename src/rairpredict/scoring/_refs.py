@@ -25,12 +25,12 @@ import tempfile
 from pathlib import Path
 
 from rairpredict.errors import ConfigError
+from rairpredict.resources import default_model_dir
 
 __all__ = ["load_model_ref", "DEFAULT_MODEL", "ARTIFACT_KEY"]
 
-#: The lead's exported default model (relative to the working directory).
-#: The repository's exported default model (``rairpredict demo`` re-exports it).
-DEFAULT_MODEL = Path(__file__).resolve().parents[3] / "models" / "rair.joblib"
+#: The model shipped with the package as the default for scoring (package data).
+DEFAULT_MODEL = default_model_dir() / "rair.joblib"
 #: Artifact key of the RiskModel file inside the pyfunc model.
 ARTIFACT_KEY = "risk_model"
 _REGISTRY = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))/?$")

@@ -2,8 +2,8 @@
 
 Default store: a SQLite file ``<repo_root>/mlflow.db`` (runs, params,
 metrics, model registry) with artifacts under ``<repo_root>/mlruns/``.
-``repo_root`` defaults to the current working directory, so run commands from
-the repository root (both paths are git-ignored).
+``repo_root`` defaults to :func:`rairpredict.resources.home` (``$RAIRPREDICT_HOME``,
+else ``~/.local/share/rairpredict``), whatever the working directory.
 """
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import os
 import re
 from pathlib import Path
 
+from rairpredict.resources import home
+
 __all__ = ["configure_tracking", "get_or_create_experiment", "default_artifact_root"]
 
 _state: dict[str, str | None] = {"artifact_root": None}
 
 
 def default_artifact_root(repo_root: str | os.PathLike | None = None) -> str:
-    """``file://`` URI of ``<repo_root>/mlruns`` (repo_root default: cwd)."""
-    root = Path(repo_root) if repo_root is not None else Path.cwd()
+    """``file://`` URI of ``<repo_root>/mlruns`` (repo_root default: the package home)."""
+    root = Path(repo_root) if repo_root is not None else home()
     return (root.resolve() / "mlruns").as_uri()
 
 
@@ -27,8 +29,8 @@ def configure_tracking(tracking_uri: str | None = None, repo_root: str | os.Path
 
     Precedence: ``tracking_uri`` argument, then the ``MLFLOW_TRACKING_URI``
     environment variable, then ``sqlite:///<repo_root>/mlflow.db`` with
-    artifacts in ``<repo_root>/mlruns`` (``repo_root`` default: the current
-    working directory). The model registry uses the same store.
+    artifacts in ``<repo_root>/mlruns`` (``repo_root`` default: the package home,
+    :func:`rairpredict.resources.home`). The model registry uses the same store.
 
     Examples
     --------
@@ -42,7 +44,7 @@ def configure_tracking(tracking_uri: str | None = None, repo_root: str | os.Path
     uri = tracking_uri or os.environ.get("MLFLOW_TRACKING_URI")
     artifact_root = None
     if not uri:
-        root = (Path(repo_root) if repo_root is not None else Path.cwd()).resolve()
+        root = (Path(repo_root) if repo_root is not None else home()).resolve()
         root.mkdir(parents=True, exist_ok=True)
         (root / "mlruns").mkdir(exist_ok=True)
         uri = f"sqlite:///{root / 'mlflow.db'}"

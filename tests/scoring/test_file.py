@@ -61,7 +61,7 @@ def test_formats_agree_with_predict_proba(xgb_model, model_path, rows, cohort, t
     assert code == 0
     assert f"rows in = {N}, scored = {N}, rejected = 0" in capsys.readouterr().out
     scored = _read(out)
-    assert list(scored.columns[:8]) == SCORE_COLUMNS and "reason_3_direction" in scored.columns
+    assert list(scored.columns[:len(SCORE_COLUMNS)]) == SCORE_COLUMNS and "reason_3_direction" in scored.columns
     expected = xgb_model.predict_proba(cohort[0].head(N))
     np.testing.assert_allclose(scored["probability"].astype(float), expected, rtol=0, atol=1e-6)
     assert scored["patient_id"].astype(str).tolist() == rows["patient_id"].astype(str).tolist()

@@ -18,6 +18,8 @@ def add_score(sub) -> None:
                    help="reject patient_id repeated across chunks (keeps all ids in memory)")
     p.add_argument("--jobs", "-j", type=int, default=1, metavar="N",
                    help="worker processes scoring chunks (same output; memory grows with N x chunk size)")
+    p.add_argument("--strict-inputs", action="store_true",
+                   help="refuse to score when a model input is absent or entirely missing (default: warn)")
     p.add_argument("--report", metavar="HTML", help="also write the clinician risk review (self-contained HTML); "
                    "implies --with-inputs and at least --explain 3")
     p.set_defaults(func=_cmd_score)
@@ -30,8 +32,9 @@ def _cmd_score(args) -> int:
     explain = max(args.explain, 3) if args.report else args.explain
     s = score_file(model, args.input, args.output, explain=explain, cohort_config=args.cohort_config,
                    chunk_size=args.chunk_size, with_inputs=args.with_inputs or bool(args.report),
-                   check_duplicates=args.check_duplicates, jobs=args.jobs)
-    print(f"scores: {s.output}\nrejects: {s.rejects}")
+                   check_duplicates=args.check_duplicates, jobs=args.jobs,
+                   strict_inputs=args.strict_inputs)
+    print(f"scores: {s.output}\nrejects: {s.rejects}\ninput shift: {s.input_shift_path}")
     if args.report:
         from rairpredict.cohort.io import read_table
         from rairpredict.report import write_review

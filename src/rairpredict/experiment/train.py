@@ -220,6 +220,11 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         "limitations": _limitations(data, sample_size, cfg),
         "label_definition": cfg.label, "decision_point": cfg.decision_point,
     })
+    # the training profile every scoring path checks new inputs against (aggregates only)
+    from rairpredict.scoring.shift import PROFILE_KEY, input_profile
+
+    model.metadata[PROFILE_KEY] = input_profile(model, data.table, population=cfg.population,
+                                                cohort=data.cohort_name)
     result = TargetResult(cfg.name, data.counts, metrics, comparisons, subgroups, oracle, sample_size,
                           optimism, model, protocol, skipped, time.perf_counter() - start, oof=oof)
     result.protocol = {**protocol, **timing}

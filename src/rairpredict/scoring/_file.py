@@ -43,10 +43,11 @@ from rairpredict.cohort.contract import load_contract
 from rairpredict.cohort.io import atomic_path
 from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
 from rairpredict.errors import CohortFileError
-from rairpredict.scoring._frame import score_frame
+from rairpredict.scoring._frame import score_frame_checked
 from rairpredict.scoring._parallel import ordered_map
 from rairpredict.scoring._reader import _PARQUET, _canonical_chunks, _count_rows, _mapped_chunks
 from rairpredict.scoring._writer import _arrow_table, _Writer
+from rairpredict.scoring.shift import ShiftCounts, format_summary, shift_summary, write_summary
 
 __all__ = ["score_file", "ScoreSummary", "rejects_path"]
 
@@ -64,6 +65,8 @@ class ScoreSummary:
     seconds: float
     output: Path
     rejects: Path
+    input_shift: dict | None = None
+    input_shift_path: Path | None = None
 
     def line(self) -> str:
         return f"rows in = {self.rows_in}, scored = {self.rows_scored}, rejected = {self.rows_rejected}"
@@ -78,7 +81,7 @@ def rejects_path(output) -> Path:
 def _score_chunk(context: dict, item):
     """Validate (canonical input), derive, score and encode one chunk.
 
-    Returns (kind, row offset, rows in, scores, rejects); scores are an Arrow
+    Returns (kind, row offset, rows in, scores, rejects, input-shift counts); scores are an Arrow
     table for a Parquet output, else a DataFrame.
 
     Runs in this process or in a worker (:func:`rairpredict.scoring._parallel.ordered_map`);
@@ -95,7 +98,9 @@ def _score_chunk(context: dict, item):
         del raw, result
     else:
         table, rejects = payload
-    scored = score_frame(model, table, explain=context["explain"], with_inputs=context["with_inputs"])
+    scored, shift = score_frame_checked(model, table, explain=context["explain"],
+                                        with_inputs=context["with_inputs"],
+                                        strict_inputs=context.get("strict_inputs", False))
     del table
     out = _arrow_table(scored) if context["parquet"] else scored
     del scored
@@ -103,7 +108,7 @@ def _score_chunk(context: dict, item):
     # RSS creeps up ~15 MB per 100k rows (measured), breaking the memory bound.
     gc.collect()
     pa.default_memory_pool().release_unused()  # hand freed Arrow pages back to the OS
-    return kind, offset, rows, out, rejects
+    return kind, offset, rows, out, rejects, shift
 
 
 def _drop_seen(out, rejects: pd.DataFrame, rows: int, offset: int, seen: set):
@@ -180,7 +185,7 @@ def _progress_bar(progress, total):
 
 def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None, chunk_size: int = 100_000,
                progress=None, report=print, with_inputs: bool = False,
-               check_duplicates: bool = False, jobs: int = 1) -> ScoreSummary:
+               check_duplicates: bool = False, jobs: int = 1, strict_inputs: bool = False) -> ScoreSummary:
     """Score a cohort file into ``output`` (+ rejects beside it).
 
     Parameters
@@ -212,6 +217,12 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
         at most ``jobs + 1`` chunks are in flight, so memory grows with
         ``jobs * chunk_size``, not with the file. An input of one chunk is
         always scored in this process.
+    strict_inputs : bool
+        Refuse to score when a model input is absent or entirely missing
+        (:class:`~rairpredict.scoring.shift.InputShiftError`) instead of
+        warning. Either way the batch's input-shift summary
+        (:mod:`rairpredict.scoring.shift`) is passed to ``report`` and written
+        beside ``output`` as ``<OUT stem>.input_shift.json``.
 
     Returns
     -------
@@ -237,7 +248,9 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
     n_in = n_scored = n_rejected = 0
     seen: set = set()
     context = {"model": model, "path": input, "explain": int(explain), "with_inputs": with_inputs,
-               "parquet": output.suffix.lower() in _PARQUET, "derived": _derived_inputs(model)}
+               "parquet": output.suffix.lower() in _PARQUET, "derived": _derived_inputs(model),
+               "strict_inputs": bool(strict_inputs)}
+    shift = ShiftCounts()
     results = None
     # The per-chunk collections then scan only what scoring creates, not every object
     # alive before (imports, the model): 58 -> ~10 ms per chunk of 100 000 (measured).
@@ -251,7 +264,9 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
                 items, jobs = _peek(chunks, int(jobs))
                 results = ordered_map(_score_chunk, context, items, jobs=jobs,
                                       preload=[type(model).__module__, type(model.classifier).__module__])
-                for kind, offset, rows, out, rej in results:
+                for kind, offset, rows, out, rej, chunk_shift in results:
+                    if chunk_shift is not None:
+                        shift = shift + chunk_shift
                     if check_duplicates and kind == "canonical":
                         out, rej = _drop_seen(out, rej, rows, offset, seen)
                     scored = len(out)
@@ -277,9 +292,14 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
         gc.unfreeze()
         if bar is not None:
             bar.close()
-    summary = ScoreSummary(n_in, n_scored, n_rejected, time.perf_counter() - start, output, rej_path)
+    shift_doc = shift_summary(model, shift)
+    shift_file = write_summary(shift_doc, output)
+    summary = ScoreSummary(n_in, n_scored, n_rejected, time.perf_counter() - start, output, rej_path,
+                           shift_doc, shift_file)
     # The accounting invariant: every input row is scored or rejected, never both, never lost.
     assert n_in == n_scored + n_rejected, f"row accounting broken: {summary.line()}"
     if report is not None:
         report(summary.line())
+        if shift_doc["message"]:
+            report(format_summary(shift_doc))
     return summary

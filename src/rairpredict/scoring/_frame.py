@@ -31,13 +31,14 @@ import pandas as pd
 from rairpredict.cohort.contract import load_contract
 from rairpredict.explain import BIAS, PatternTreeShap, linear_contributions, top_reasons, tree_contributions_array
 from rairpredict.explain._reasons import _groups, _sum_by_group  # group_contributions' own arithmetic
+from rairpredict.scoring.shift import check_inputs
 
-__all__ = ["score_frame", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
+__all__ = ["score_frame", "score_frame_checked", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
            "MISSING_TEXT"]
 
 #: Leading output columns, always present, in this order (shared with the report).
 SCORE_COLUMNS = ["patient_id", "probability", "risk_band", "target", "model_name", "model_version",
-                 "missing_inputs", "implausible_inputs"]
+                 "missing_inputs", "implausible_inputs", "input_warnings"]
 #: Per-reason columns ``reason_{i}_{x}`` for x in this order.
 REASON_FIELDS = ["feature", "value", "unit", "log_odds", "direction", "prob_change"]
 INPUT_PREFIX = "input__"
@@ -256,7 +257,8 @@ def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarr
     return out
 
 
-def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bool = False) -> pd.DataFrame:
+def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bool = False,
+                strict_inputs: bool = False) -> pd.DataFrame:
     """Score a canonical table.
 
     Parameters
@@ -269,6 +271,9 @@ def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bo
         Number of reasons per patient (0: no contributions are computed).
     with_inputs : bool
         Also return every canonical model input as ``input__<field>``.
+    strict_inputs : bool
+        Refuse (:class:`~rairpredict.scoring.shift.InputShiftError`) when a
+        model input is absent or entirely missing, instead of warning.
 
     Returns
     -------
@@ -278,12 +283,24 @@ def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bo
         then the inputs. ``probability`` equals ``model.predict_proba``.
         Missing inputs are scored (trees route NaN; the linear pipeline
         imputes) and listed in ``missing_inputs``; values outside the
-        contract's ``plausible`` range are listed in ``implausible_inputs``.
+        contract's ``plausible`` range are listed in ``implausible_inputs``;
+        ``input_warnings`` compares each row with the model's training profile
+        (:mod:`rairpredict.scoring.shift`; :func:`score_frame_checked` also
+        returns the batch counts).
     """
+    return score_frame_checked(model, table, explain=explain, with_inputs=with_inputs,
+                               strict_inputs=strict_inputs)[0]
+
+
+def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bool = False,
+                        strict_inputs: bool = False):
+    """:func:`score_frame` and the batch's :class:`~rairpredict.scoring.shift.ShiftCounts`."""
     explain = int(explain)
     if explain < 0:
         raise ValueError(f"explain must be >= 0, got {explain}")
     table = table.reset_index(drop=True)
+    # before any work: a strict refusal must not cost a scoring pass
+    shift_text, shift_counts = check_inputs(model, table, strict=strict_inputs)
     X = model.transform(table)
     if explain:
         contrib, margin = _contrib_frame(model, X)
@@ -304,6 +321,7 @@ def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bo
         "model_version": np.full(n, "" if meta.get("version") is None else str(meta["version"]), dtype=object),
         "missing_inputs": missing,
         "implausible_inputs": odd,
+        "input_warnings": shift_text,
     }
     if explain:
         out.update(_reasons(model, table, contrib, margin, explain))
@@ -311,4 +329,4 @@ def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bo
     if with_inputs:
         inputs = pd.DataFrame({f"{INPUT_PREFIX}{f}": table[f] for f in model.features if f in table.columns})
         frame = pd.concat([frame, inputs], axis=1)
-    return frame
+    return frame, shift_counts

@@ -100,8 +100,11 @@ def _canonical(model_input: pd.DataFrame) -> pd.DataFrame:
 class RiskModelPyfunc(PythonModel):
     """MLflow pyfunc around a RiskModel saved as artifact ``risk_model`` (joblib).
 
-    ``predict(context, model_input, params={"explain": K})`` returns the
-    :func:`rairpredict.scoring.score_frame` columns, one row per input row.
+    ``predict(context, model_input, params={"explain": K, "strict_inputs": B})``
+    returns the :func:`rairpredict.scoring.score_frame` columns, one row per
+    input row, with ``input_warnings`` per row. A model input absent or
+    entirely missing in the request is logged as a warning (logger
+    ``rairpredict.scoring``) or, with ``strict_inputs``, refuses the request.
     """
 
     def __init__(self, explain: int = 3):
@@ -114,11 +117,21 @@ class RiskModelPyfunc(PythonModel):
         self.model = RiskModel.load(context.artifacts[ARTIFACT_KEY])
 
     def predict(self, context, model_input, params=None):
-        from rairpredict.scoring._frame import score_frame
+        from rairpredict.scoring._frame import score_frame_checked
 
-        explain = int((params or {}).get("explain", self.explain))
+        import logging
+
+        from rairpredict.scoring.shift import shift_summary
+
+        params = params or {}
+        explain = int(params.get("explain", self.explain))
+        strict = str(params.get("strict_inputs", False)).lower() in ("true", "1", "yes")
         table = _canonical(pd.DataFrame(model_input).reset_index(drop=True))
-        return score_frame(self.model, table, explain=explain)
+        out, counts = score_frame_checked(self.model, table, explain=explain, strict_inputs=strict)
+        summary = shift_summary(self.model, counts)
+        if summary["inputs_absent"]:
+            logging.getLogger("rairpredict.scoring").warning(summary["message"])
+        return out
 
 
 def log_risk_model(model, name: str = "model", registered_model_name: str | None = None, explain: int = 3):
@@ -149,7 +162,7 @@ def log_risk_model(model, name: str = "model", registered_model_name: str | None
     wrapper = RiskModelPyfunc(explain)
     wrapper.model = model
     output = wrapper.predict(None, example)
-    inferred = infer_signature(example, output, params={"explain": int(explain)})
+    inferred = infer_signature(example, output, params={"explain": int(explain), "strict_inputs": False})
     signature = ModelSignature(inputs=input_schema(), outputs=inferred.outputs, params=inferred.params)
     wrapper.model = None  # the model travels as an artifact, not inside the pickled wrapper
     with tempfile.TemporaryDirectory() as tmp:

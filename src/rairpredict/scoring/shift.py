@@ -1,0 +1,382 @@
+"""Input-shift safety: compare the rows being scored with the model's training data.
+
+One module, called by every scoring path (:func:`~rairpredict.scoring.score_frame`,
+hence ``rairpredict score``, the MLflow pyfunc served over REST and the Spark
+UDF). At training, :func:`input_profile` summarises each model input (missing
+rate, range and decile bins, category set and frequencies, importance) and the
+population definition; the profile is stored with the model. At scoring,
+:func:`check_inputs` gives every row an ``input_warnings`` text and returns
+mergeable batch counts; :func:`shift_summary` turns them into the batch
+summary (counts of each warning, inputs absent, PSI and missing-rate change
+per input) that is printed and written beside the output.
+
+Per-row reasons (``;``-separated, empty when nothing is unusual):
+
+* ``missing beyond training: a, b`` -- inputs missing in this row that were
+  missing in fewer than :data:`RARELY_MISSING` of training rows (absent
+  columns count as missing);
+* ``out of training range: a`` -- a number outside the training minimum-maximum;
+* ``unseen category: a`` -- a category never seen in training;
+* ``outside training population: a`` -- a value the population rules of
+  the target config exclude.
+
+An input absent from the batch, or entirely missing in it, is a loud warning
+naming the input and its importance; ``strict=True`` refuses to score instead
+(:class:`InputShiftError`).
+
+PSI (population stability index) = sum over bins of ``(a - e) ln(a / e)``
+with ``a``, ``e`` the batch and training shares (bins: training deciles for
+numbers, categories for the rest; empty shares floored at 1e-4). A common
+reading is < 0.1 stable, 0.1-0.25 moderate, > 0.25 major shift
+(Yurdakul, "Statistical properties of population stability index", 2018).
+
+Examples
+--------
+>>> from rairpredict.simulation.simulate import simulate_cohort
+>>> from rairpredict.models.risk_model import fit_risk_model
+>>> train = simulate_cohort(400, seed=0)
+>>> y = (train["tg_stim_ng_ml"] > 20).astype(int)
+>>> model = fit_risk_model(train, y, features=["age_years", "tg_stim_ng_ml", "histology"],
+...                        decision_point="pre_therapy", kind="logistic", seed=0)
+>>> model.metadata["input_profile"] = input_profile(model, train)
+>>> new = train.head(3).assign(tg_stim_ng_ml=[1e5, None, 5.0])
+>>> check_inputs(model, new)[0].tolist()
+['out of training range: tg_stim_ng_ml', 'missing beyond training: tg_stim_ng_ml', '']
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from rairpredict.errors import RairpredictError
+
+__all__ = ["input_profile", "model_profile", "check_inputs", "ShiftCounts", "shift_summary", "format_summary",
+           "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "PSI_MAJOR", "PROFILE_KEY"]
+
+#: An input missing in fewer than this share of training rows is "rarely missing":
+#: a row missing it is missing more than the training pattern. rairpredict choice.
+RARELY_MISSING = 0.01
+#: PSI above this is a major shift (Yurdakul 2018's usual reading).
+PSI_MAJOR = 0.25
+#: Key of the profile among the model's stored documents.
+PROFILE_KEY = "input_profile"
+_PSI_FLOOR = 1e-4
+_N_BINS = 10
+
+
+class InputShiftError(RairpredictError):
+    """Scoring refused (``strict``): model inputs are absent or entirely missing."""
+
+
+# ----------------------------------------------------------------- profile at training
+def _kind(col: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(col.dtype) or isinstance(col.dtype, pd.CategoricalDtype) \
+            or pd.api.types.is_object_dtype(col.dtype) or pd.api.types.is_string_dtype(col.dtype):
+        return "category"
+    return "numeric"
+
+
+def _numbers(col: pd.Series) -> np.ndarray:
+    return pd.to_numeric(col, errors="coerce").to_numpy(np.float64, na_value=np.nan)
+
+
+def _labels(col: pd.Series) -> np.ndarray:
+    """Category values as text ('true'/'false' for booleans); None for missing."""
+    values = col.astype(object)
+    if pd.api.types.is_bool_dtype(col.dtype):
+        values = values.map(lambda v: v if v is None or v is pd.NA else ("true" if v else "false"))
+    return values.where(col.notna(), None).map(lambda v: v if v is None else str(v)).to_numpy(object)
+
+
+def _profile_one(col: pd.Series, importance) -> dict:
+    n = len(col)
+    kind = _kind(col)
+    out = {"kind": kind, "missing_rate": float(col.isna().mean()) if n else 0.0,
+           "importance": None if importance is None else float(importance)}
+    if kind == "numeric":
+        v = _numbers(col)
+        v = v[np.isfinite(v)]
+        if v.size == 0:
+            out.update({"min": None, "max": None, "bin_edges": [], "bin_freq": []})
+            return out
+        edges = np.unique(np.quantile(v, np.arange(1, _N_BINS) / _N_BINS))
+        counts = np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1)
+        out.update({"min": float(v.min()), "max": float(v.max()), "bin_edges": edges.tolist(),
+                    "bin_freq": (counts / v.size).tolist()})
+    else:
+        labels = pd.Series(_labels(col)).dropna()
+        freq = labels.value_counts(normalize=True).sort_index()
+        out.update({"categories": freq.index.tolist(), "freq": [float(f) for f in freq]})
+    return out
+
+
+def input_profile(model, table: pd.DataFrame, *, population: dict | None = None, importance=None,
+                  cohort: str | None = None) -> dict:
+    """Profile of the model inputs in its training ``table`` (aggregates only, JSON-able).
+
+    Parameters
+    ----------
+    model : RiskModel (fitted)
+    table : DataFrame
+        The canonical rows the model was trained on.
+    population : dict, optional
+        The target config's population rules (``{column: value | {min, max, in}}``);
+        rows breaking them are "outside training population" at scoring.
+    importance : mapping field -> float, optional
+        Default: mean absolute contribution on the calibrated log-odds
+        (:func:`rairpredict.scoring.field_contributions`) over ``table``.
+    cohort : str, optional
+        Name of the training cohort (for the summary's wording).
+    """
+    if importance is None:
+        from rairpredict.scoring._frame import field_contributions
+
+        contrib = field_contributions(model, table)
+        importance = contrib.drop(columns=[c for c in contrib.columns if c not in model.features]).abs().mean()
+    importance = dict(importance)
+    inputs = {f: _profile_one(table[f] if f in table.columns else pd.Series([np.nan] * len(table)),
+                              importance.get(f)) for f in model.features}
+    return {"version": 1, "n_rows": int(len(table)), "cohort": cohort,
+            "population": {"decision_point": getattr(model, "decision_point", None),
+                           "rules": json.loads(json.dumps(population or {}, default=str))},
+            "inputs": inputs}
+
+
+def model_profile(model) -> dict | None:
+    """The profile stored with ``model`` (its named documents, else its metadata), or None."""
+    extras = getattr(model, "extras", None)
+    if isinstance(extras, dict) and extras.get(PROFILE_KEY):
+        return extras[PROFILE_KEY]
+    meta = getattr(model, "metadata", None) or {}
+    return meta.get(PROFILE_KEY)
+
+
+# ----------------------------------------------------------------- checks at scoring
+@dataclass
+class ShiftCounts:
+    """Mergeable per-batch counts (aggregates only); ``+`` adds two chunks."""
+
+    n_rows: int = 0
+    rows_flagged: int = 0
+    reasons: dict = field(default_factory=dict)     # kind -> rows with that kind
+    missing: dict = field(default_factory=dict)     # input -> rows missing it
+    absent: set = field(default_factory=set)        # inputs absent from the columns
+    bins: dict = field(default_factory=dict)        # input -> counts per training bin (+ unseen)
+    flagged: dict = field(default_factory=dict)     # (kind, input) -> rows
+
+    def __add__(self, other: "ShiftCounts") -> "ShiftCounts":
+        def add(a, b):
+            return {k: (np.asarray(a.get(k, 0)) + np.asarray(b.get(k, 0))).tolist()
+                    if isinstance(a.get(k, b.get(k)), list) else a.get(k, 0) + b.get(k, 0)
+                    for k in {**a, **b}}
+        return ShiftCounts(self.n_rows + other.n_rows, self.rows_flagged + other.rows_flagged,
+                           add(self.reasons, other.reasons), add(self.missing, other.missing),
+                           self.absent | other.absent, add(self.bins, other.bins), add(self.flagged, other.flagged))
+
+
+_KINDS = {"missing": "missing beyond training", "range": "out of training range",
+          "category": "unseen category", "population": "outside training population"}
+
+
+def _population_breaks(table: pd.DataFrame, rules: dict) -> dict[str, np.ndarray]:
+    """Per rule column: rows whose (present) value the population rules exclude."""
+    out = {}
+    for column, rule in (rules or {}).items():
+        if column not in table.columns:
+            continue
+        values = table[column]
+        bad = np.zeros(len(table), bool)
+        known = values.notna().to_numpy(bool)
+        if isinstance(rule, dict):
+            num = _numbers(values) if ("min" in rule or "max" in rule) else None
+            with np.errstate(invalid="ignore"):
+                if "min" in rule:
+                    bad |= known & (num < float(rule["min"]))
+                if "max" in rule:
+                    bad |= known & (num > float(rule["max"]))
+            if "in" in rule:
+                allowed = {str(v).lower() for v in rule["in"]}
+                bad |= known & ~np.isin(np.char.lower(_labels(values).astype(str)), list(allowed))
+        else:
+            bad |= known & (np.char.lower(_labels(values).astype(str)) != str(rule).lower())
+        out[column] = bad
+    return out
+
+
+def _row_text(masks: list[tuple[str, str, np.ndarray]], n: int) -> np.ndarray:
+    """Reason text per row, formatted once per distinct pattern of flags."""
+    if n == 0 or not masks:
+        return np.full(n, "", dtype=object)
+    mat = np.column_stack([m for _, _, m in masks])
+    any_flag = mat.any(axis=1)
+    out = np.full(n, "", dtype=object)
+    rows = np.flatnonzero(any_flag)
+    if rows.size == 0:
+        return out
+    packed = np.packbits(mat[rows], axis=1)
+    codes = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
+    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    texts = []
+    for i in first:
+        on = mat[rows[i]]
+        parts: dict[str, list[str]] = {}
+        for (kind, name, _), flag in zip(masks, on):
+            if flag:
+                parts.setdefault(kind, []).append(name)
+        texts.append("; ".join(f"{_KINDS[k]}: {', '.join(v)}" for k, v in parts.items()))
+    out[rows] = np.asarray(texts, dtype=object)[np.ravel(inverse)]
+    return out
+
+
+def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[np.ndarray, ShiftCounts]:
+    """Per-row ``input_warnings`` text and the batch's :class:`ShiftCounts`.
+
+    Without a stored profile only absent / entirely-missing inputs are checked.
+    ``strict=True`` raises :class:`InputShiftError` when an input is absent or
+    entirely missing.
+    """
+    profile = model_profile(model) or {}
+    spec = profile.get("inputs", {})
+    n = len(table)
+    counts = ShiftCounts(n_rows=n)
+    masks: list[tuple[str, str, np.ndarray]] = []
+    for f in model.features:
+        p = spec.get(f, {})
+        col = table[f] if f in table.columns else None
+        miss = np.ones(n, bool) if col is None else col.isna().to_numpy(bool)
+        if col is None:
+            counts.absent.add(f)
+        counts.missing[f] = int(miss.sum())
+        if p and p.get("missing_rate", 1.0) < RARELY_MISSING:
+            masks.append(("missing", f, miss))
+        if not p or col is None:
+            continue
+        if p["kind"] == "numeric" and p.get("min") is not None:
+            v = _numbers(col)
+            with np.errstate(invalid="ignore"):
+                odd = (v < p["min"]) | (v > p["max"])
+            masks.append(("range", f, odd))
+            idx = np.searchsorted(np.asarray(p["bin_edges"], float), v[~miss], side="right")
+            counts.bins[f] = np.bincount(idx, minlength=len(p["bin_edges"]) + 1).tolist() + [0]
+        elif p["kind"] == "category":
+            labels = _labels(col)
+            cats = list(p.get("categories", []))
+            codes = pd.Categorical(labels[~miss], categories=cats).codes  # -1: unseen
+            unseen = np.zeros(n, bool)
+            unseen[np.flatnonzero(~miss)] = codes < 0
+            masks.append(("category", f, unseen))
+            counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + [int((codes < 0).sum())]
+    for column, bad in _population_breaks(table, profile.get("population", {}).get("rules", {})).items():
+        masks.append(("population", column, bad))
+    empty = [f for f in model.features if counts.missing.get(f, 0) == n and n > 0]
+    if strict and empty:
+        raise InputShiftError(
+            "refusing to score (strict inputs): " + _absent_text(empty, spec) +
+            "; supply these inputs, or score without strict inputs to accept the warning")
+    text = _row_text(masks, n)
+    counts.rows_flagged = int((text != "").sum())
+    for kind, name, m in masks:
+        k = int(m.sum())
+        if k:
+            counts.flagged[f"{kind}:{name}"] = counts.flagged.get(f"{kind}:{name}", 0) + k
+    for kind in _KINDS:
+        rows = [m for k, _, m in masks if k == kind]
+        counts.reasons[kind] = int(np.logical_or.reduce(rows).sum()) if rows else 0
+    return text, counts
+
+
+def _absent_text(names, spec) -> str:
+    ranked = sorted(names, key=lambda f: -(spec.get(f, {}).get("importance") or 0.0))
+    parts = []
+    for f in ranked:
+        imp = spec.get(f, {}).get("importance")
+        parts.append(f"{f} (importance {imp:.3f})" if imp is not None else f"{f} (importance not recorded)")
+    return f"{len(names)} model input(s) absent or entirely missing: " + ", ".join(parts)
+
+
+# ----------------------------------------------------------------- batch summary
+def _psi(expected, actual) -> float:
+    e = np.maximum(np.asarray(expected, float), _PSI_FLOOR)
+    a = np.asarray(actual, float)
+    if a.sum() == 0:
+        return float("nan")
+    a = np.maximum(a / a.sum(), _PSI_FLOOR)
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def shift_summary(model, counts: ShiftCounts) -> dict:
+    """The batch summary (JSON-able; aggregates only).
+
+    Keys: ``n_rows``, ``rows_with_warnings``, ``warning_counts`` (rows per
+    kind), ``inputs_absent`` (absent or entirely missing, most important
+    first, with importance), ``inputs`` (per input: training and batch missing
+    rate, their change, PSI, rows flagged), ``major_shift`` (PSI >
+    :data:`PSI_MAJOR`), ``profile_stored`` and ``message`` (one paragraph).
+    """
+    profile = model_profile(model) or {}
+    spec = profile.get("inputs", {})
+    n = counts.n_rows
+    empty = [f for f in model.features if n and counts.missing.get(f, 0) == n]
+    per_input = {}
+    for f in model.features:
+        p = spec.get(f, {})
+        rate = counts.missing.get(f, 0) / n if n else float("nan")
+        train_rate = p.get("missing_rate")
+        expected = (p.get("bin_freq") or p.get("freq") or [])
+        psi = _psi(list(expected) + [0.0], counts.bins[f]) if f in counts.bins and expected else None
+        per_input[f] = {"importance": p.get("importance"), "missing_rate_training": train_rate,
+                        "missing_rate": rate,
+                        "missing_rate_change": None if train_rate is None else rate - train_rate,
+                        "psi": None if psi is None or not np.isfinite(psi) else psi,
+                        "rows_out_of_range": counts.flagged.get(f"range:{f}", 0),
+                        "rows_unseen_category": counts.flagged.get(f"category:{f}", 0)}
+    ranked = sorted(empty, key=lambda f: -(spec.get(f, {}).get("importance") or 0.0))
+    major = sorted((f for f, d in per_input.items() if d["psi"] is not None and d["psi"] > PSI_MAJOR),
+                   key=lambda f: -per_input[f]["psi"])
+    out = {"n_rows": n, "rows_with_warnings": counts.rows_flagged,
+           "warning_counts": {_KINDS[k].replace(" ", "_"): counts.reasons.get(k, 0) for k in _KINDS},
+           "inputs_absent": [{"input": f, "importance": spec.get(f, {}).get("importance"),
+                              "absent_from_file": f in counts.absent} for f in ranked],
+           "major_shift": major, "inputs": per_input, "profile_stored": bool(profile),
+           "training_cohort": profile.get("cohort"), "training_rows": profile.get("n_rows")}
+    out["message"] = _message(out, spec)
+    return out
+
+
+def _message(s: dict, spec: dict) -> str:
+    parts = []
+    if s["inputs_absent"]:
+        parts.append("WARNING: " + _absent_text([d["input"] for d in s["inputs_absent"]], spec)
+                     + "; their risk is computed as if unknown, which the training data rarely or never had")
+    if s["n_rows"]:
+        wc = s["warning_counts"]
+        parts.append(f"{s['rows_with_warnings']} of {s['n_rows']} rows have input warnings ("
+                     + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in wc.items()) + ")")
+    if s["major_shift"]:
+        parts.append("major distribution shift (PSI > 0.25) in: "
+                     + ", ".join(f"{f} ({s['inputs'][f]['psi']:.2f})" for f in s["major_shift"]))
+    if not s["profile_stored"]:
+        parts.append("this model stores no training profile: only absent inputs were checked")
+    return ". ".join(parts) + "." if parts else ""
+
+
+def format_summary(summary: dict) -> str:
+    """The printed banner: the summary's message, one line per part."""
+    return summary["message"].replace(". ", ".\n")
+
+
+def summary_path(output) -> Path:
+    """``<OUT stem>.input_shift.json`` beside ``output``."""
+    output = Path(output)
+    return output.with_name(output.stem + ".input_shift.json")
+
+
+def write_summary(summary: dict, output) -> Path:
+    """Write the summary as JSON beside ``output``; returns its path."""
+    path = summary_path(output)
+    path.write_text(json.dumps(summary, indent=2, default=float), encoding="utf-8")
+    return path

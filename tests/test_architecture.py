@@ -14,7 +14,7 @@ PACKAGE = Path(rairpredict.__file__).parent
 
 #: Layer of every top-level module; a module may import strictly lower layers only.
 LAYERS = {
-    "__init__": 0, "errors": 0, "reference": 0, "resources": 0,
+    "__init__": 0, "errors": 0, "reference": 0, "resources": 0, "configfile": 0,
     "cohort": 1,
     "simulation": 1.5,  # a producer of canonical tables, beside import
 

@@ -24,6 +24,7 @@ ROWS = [
 ]
 CFG = {
     "name": "clinic",
+    "invalid": "reject",  # the old all-or-nothing policy; test_optional_fields covers the default
     "read": {"decimal": ","},
     "missing_tokens": ["", "-", "n/a", "[Not Available]"],
     "columns": {

@@ -12,16 +12,34 @@ Examples
 'mU/L'
 >>> contract.stage_index("pre_therapy") < contract.stage_index("early_therapy")
 True
+
+A cohort config can add *extra* fields (typed, each with its availability
+stage). The contract extended by them is the table's *schema*: it travels with
+the canonical table in ``table.attrs`` as plain JSON-able dicts, so features,
+target configs and a trained model know the extras' types and stages:
+
+>>> import pandas as pd
+>>> ki67 = Field("ki67_pct", "float", "pathology", unit="%", range=(0.0, 100.0), extra=True)
+>>> t = attach_extras(pd.DataFrame({"ki67_pct": [3.0]}), [ki67])
+>>> schema = schema_of(t)
+>>> schema["ki67_pct"].stage, "ki67_pct" in schema.available_at("pre_therapy"), schema.extras == [ki67]
+('pathology', True, True)
+>>> field_from_dict(ki67.to_dict()) == ki67
+True
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from importlib import resources
 
 import yaml
 
-__all__ = ["Field", "Contract", "load_contract", "STAGES"]
+__all__ = ["Field", "Contract", "load_contract", "STAGES", "field_from_dict", "attach_extras", "schema_of",
+           "EXTRA_FIELDS_ATTR"]
+
+#: ``table.attrs`` key holding the extra fields of a canonical table (list of :meth:`Field.to_dict`).
+EXTRA_FIELDS_ATTR = "rairpredict_extra_fields"
 
 
 @dataclass(frozen=True)
@@ -41,6 +59,17 @@ class Field:
     required: bool = False
     unique: bool = False
     derived: bool = False
+    #: Declared by a cohort config (``extra:``), not part of the packaged contract.
+    extra: bool = False
+    #: Boolean codes of an extra field (case-blind); empty = the usual yes/no/true/false/1/0.
+    true_codes: tuple[str, ...] = ()
+    false_codes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-able description (tuples as lists, defaults left out); inverse of :func:`field_from_dict`."""
+        defaults = Field(self.name, self.dtype, self.stage)
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
+                if k in ("name", "dtype", "stage") or v != getattr(defaults, k)}
 
     def convert_factor(self, unit: str | None) -> float:
         """Factor that converts a value in ``unit`` to this field's unit.
@@ -105,14 +134,32 @@ class Contract:
     def is_oracle(self, column: str) -> bool:
         return column.startswith(self.oracle_prefix)
 
+    @property
+    def extras(self) -> list[Field]:
+        """Fields added by :meth:`extend` (a cohort config's ``extra:`` columns)."""
+        return [f for f in self if f.extra]
 
-def _parse(entry: dict) -> Field:
+    def extend(self, extras) -> "Contract":
+        """This contract plus ``extras`` (Fields with ``extra=True``); names must be new."""
+        extras = list(extras)
+        clash = [f.name for f in extras if f.name in self.fields and self.fields[f.name] != f]
+        if clash:
+            raise ValueError(f"extra field {clash[0]!r} clashes with a field of the same name")
+        for f in extras:
+            self.stage_index(f.stage)
+        return Contract(self.version, list(self.stages), [*self, *(f for f in extras if f.name not in self.fields)],
+                        self.oracle_prefix)
+
+
+def field_from_dict(entry: dict) -> Field:
+    """A :class:`Field` from its YAML/JSON description (see :meth:`Field.to_dict`)."""
     entry = dict(entry)
     for key in ("range", "plausible"):
         if entry.get(key) is not None:
             entry[key] = tuple(float(v) for v in entry[key])
-    if entry.get("categories") is not None:
-        entry["categories"] = tuple(str(c) for c in entry["categories"])
+    for key in ("categories", "true_codes", "false_codes"):
+        if entry.get(key) is not None:
+            entry[key] = tuple(str(c) for c in entry[key])
     entry["aliases"] = {str(k): float(v) for k, v in (entry.get("aliases") or {}).items()}
     return Field(**entry)
 
@@ -122,7 +169,7 @@ def load_contract() -> Contract:
     """Load the packaged contract (cached; the file is read once)."""
     text = resources.files("rairpredict.cohort").joinpath("contract.yaml").read_text("utf-8")
     raw = yaml.safe_load(text)
-    fields = [_parse(e) for e in raw["fields"]]
+    fields = [field_from_dict(e) for e in raw["fields"]]
     for f in fields:
         if f.stage not in raw["stages"]:
             raise ValueError(f"contract field {f.name!r}: unknown stage {f.stage!r}")
@@ -130,3 +177,17 @@ def load_contract() -> Contract:
 
 
 STAGES: tuple[str, ...] = tuple(load_contract().stages)
+
+
+def attach_extras(table, extras):
+    """Record ``extras`` (Fields) in ``table.attrs`` so the table carries its schema; returns ``table``."""
+    table.attrs[EXTRA_FIELDS_ATTR] = [f.to_dict() for f in extras]
+    return table
+
+
+def schema_of(table=None, extras=None) -> Contract:
+    """The contract plus the extra fields recorded in ``table.attrs`` (or given as dicts/Fields)."""
+    if extras is None:
+        extras = getattr(table, "attrs", {}).get(EXTRA_FIELDS_ATTR) or []
+    fields = [f if isinstance(f, Field) else field_from_dict(f) for f in extras]
+    return load_contract().extend(fields) if fields else load_contract()

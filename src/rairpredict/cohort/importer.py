@@ -3,9 +3,14 @@
 The steps, in order: read the file as text (:func:`~rairpredict.cohort.io.read_table`),
 check every mapped source column exists, apply per-column ``recode`` (an
 explicit recode wins over a missing token), turn ``missing_tokens`` into
-missing, add ``constants`` and generated ids, convert units and validate
-(:func:`~rairpredict.cohort.validate.validate_canonical`), then compute the
-derived fields of the accepted rows (``rairpredict.cohort.derive.add_derived``).
+missing, take the first non-missing of several source columns (or OR them
+with ``any_of``), add ``constants`` and generated ids, convert units and
+validate (:func:`~rairpredict.cohort.validate.validate_canonical`; unreadable
+optional values become missing with a warning unless the config says
+``invalid: reject``), then compute the derived fields of the accepted rows
+(``rairpredict.cohort.derive.add_derived``). Extra columns travel with the
+table: ``result.table.attrs`` holds their types and stages
+(:func:`rairpredict.cohort.contract.schema_of`).
 
 Examples
 --------
@@ -24,6 +29,8 @@ Examples
 (2, 1, 3.7)
 >>> res.rejects[["source_row", "patient_id", "column", "rule"]].values.tolist()
 [[2, 'd-0002', 't_stage', 'unseen_category']]
+>>> res.rejects["message"].iloc[0]
+"column 'T': 'T9' is not a t_stage category; allowed: T1a, T1b, T2, T3a, T3b, T4a, T4b, TX, T1, T3, T4 (or recode it in the cohort config)"
 """
 from __future__ import annotations
 
@@ -32,7 +39,7 @@ from pathlib import Path
 import pandas as pd
 
 from rairpredict.cohort.config import CohortConfig, ColumnSpec, load_cohort_config
-from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.contract import schema_of
 from rairpredict.cohort.io import read_table
 from rairpredict.cohort.validate import ImportResult, coerce_field, validate_canonical
 from rairpredict.errors import CohortFileError
@@ -66,8 +73,16 @@ def _any_of(parts: list[pd.Series], field) -> pd.Series:
     return out
 
 
+def _first_of(parts: list[pd.Series]) -> pd.Series:
+    """The first non-missing value of the parts, in order."""
+    out = parts[0]
+    for part in parts[1:]:
+        out = out.where(out.notna(), part)
+    return out
+
+
 def _canonical_frame(raw: pd.DataFrame, config: CohortConfig, path) -> pd.DataFrame:
-    contract = load_contract()
+    contract = config.schema
     missing = [c for c in config.source_columns if c not in raw.columns]
     if missing:
         field = next(f for f, s in config.columns.items() if missing[0] in s.sources)
@@ -78,7 +93,7 @@ def _canonical_frame(raw: pd.DataFrame, config: CohortConfig, path) -> pd.DataFr
         cols["patient_id"] = [config.id.make(i) for i in range(1, len(raw) + 1)]
     for name, spec in config.columns.items():
         parts = [_clean(raw[src], spec, config.missing_tokens) for src in spec.sources]
-        cols[name] = _any_of(parts, contract[name]) if spec.any_of else parts[0]
+        cols[name] = _any_of(parts, contract[name]) if spec.any_of else _first_of(parts)
     for name, value in config.constants.items():
         cols[name] = [value] * len(raw)
     return pd.DataFrame(cols, index=raw.index)
@@ -95,13 +110,24 @@ def _derive(table: pd.DataFrame, notes: list) -> pd.DataFrame:
     return add_derived(table)
 
 
-def import_cohort(path, config=None, *, derive: bool = True) -> ImportResult:
-    """Read ``path`` and return its canonical table, rejects and flags.
+def _check_canonical(raw: pd.DataFrame, path, contract) -> None:
+    """A file read without a config must be canonical; otherwise say which command to run."""
+    foreign = [c for c in raw.columns if c not in contract and not contract.is_oracle(str(c))]
+    if foreign:
+        raise CohortFileError(path, f"not a canonical field, and no cohort config given ({len(foreign)} such "
+                              "columns): describe the file in a cohort config (start from "
+                              "configs/cohorts/example_custom.yaml; `rairpredict fields` lists the canonical "
+                              f"fields) and run `rairpredict validate {path} --cohort-config CONFIG.yaml`",
+                              column=str(foreign[0]))
+
+
+def import_cohort(path=None, config=None, *, derive: bool = True) -> ImportResult:
+    """Read ``path`` and return its canonical table, rejects, warnings and flags.
 
     Parameters
     ----------
-    path : str or Path
-        CSV, Parquet or Excel file.
+    path : str, Path or None
+        CSV, Parquet or Excel file; ``None`` reads the config's ``path``.
     config : CohortConfig, str, Path or None
         A cohort config (or its YAML path). ``None``: the file already has
         canonical column names and values.
@@ -111,8 +137,9 @@ def import_cohort(path, config=None, *, derive: bool = True) -> ImportResult:
     Returns
     -------
     ImportResult
-        ``.table`` (accepted rows, contract dtypes), ``.rejects``, ``.flags``,
-        ``.n_in`` and ``.summary()``.
+        ``.table`` (accepted rows, contract dtypes, extra columns after the
+        contract's), ``.rejects``, ``.warnings`` (values set missing, patient
+        kept), ``.flags``, ``.n_in`` and ``.summary()``.
 
     Raises
     ------
@@ -120,17 +147,27 @@ def import_cohort(path, config=None, *, derive: bool = True) -> ImportResult:
         File-level problems (unreadable, empty, wrong delimiter, a mapped
         column absent, a bad config). Row-level problems go to ``.rejects``.
     """
+    if config is not None and not isinstance(config, CohortConfig):
+        config = load_cohort_config(config)
+    if path is None:
+        if config is None or config.path is None:
+            raise CohortFileError(config.source if config else "<no file>",
+                                  "no data file: give FILE, or 'path:' in the cohort config")
+        path = config.path
     path = Path(path)
     if config is None:
         raw = read_table(path)
-        result = validate_canonical(raw, file=path)
+        schema = schema_of(raw)  # a canonical Parquet file keeps its extra fields in its metadata
+        _check_canonical(raw, path, schema)
+        # a canonical file has no config to say otherwise: optional fields keep the patient
+        result = validate_canonical(raw, file=path, invalid="missing", schema=schema)
     else:
-        if not isinstance(config, CohortConfig):
-            config = load_cohort_config(config)
         raw = read_table(path, **config.read.reader_kwargs())
         frame = _canonical_frame(raw, config, path)
         units = {name: spec.unit for name, spec in config.columns.items() if spec.unit}
-        result = validate_canonical(frame, file=path, units=units, decimal=config.read.decimal)
+        result = validate_canonical(frame, file=path, units=units, decimal=config.read.decimal,
+                                    schema=config.schema, invalid=config.invalid_policy,
+                                    sources=config.source_labels)
         result.cohort = config.name
     if derive:
         result.table = _derive(result.table, result.notes)

@@ -50,10 +50,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort.contract import Field, load_contract
+from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR, Contract, Field, load_contract
+from rairpredict.configfile import did_you_mean
 from rairpredict.errors import CohortFileError
 
-__all__ = ["validate_canonical", "coerce_field", "canonical_dtype", "ImportResult", "REJECT_COLUMNS"]
+__all__ = ["validate_canonical", "coerce_field", "canonical_dtype", "ImportResult", "REJECT_COLUMNS",
+           "allowed_values", "value_message"]
 
 REJECT_COLUMNS = ["source_row", "patient_id", "column", "value", "rule", "message"]
 _TRUE = {"true", "yes", "y", "t", "1", "1.0"}
@@ -61,6 +63,53 @@ _FALSE = {"false", "no", "n", "f", "0", "0.0"}
 # cross-field rules: (rule, smaller, larger)
 _ORDER_RULES = (("ln_positive_gt_examined", "ln_positive", "ln_examined"),
                 ("lesions_gt_known", "lesions_without_uptake", "known_lesions"))
+
+
+def _bool_codes(f: Field) -> tuple[set, set]:
+    """Texts (lower case) read as True and False: an extra field's own codes, else yes/no/1/0."""
+    if f.true_codes:
+        return {c.lower() for c in f.true_codes}, {c.lower() for c in f.false_codes}
+    return _TRUE, _FALSE
+
+
+def allowed_values(f: Field) -> list[str] | None:
+    """What a user may write in ``f`` (categories or boolean codes); None for numbers and text."""
+    if f.dtype == "category":
+        return list(f.categories)
+    if f.dtype == "bool":
+        return [*f.true_codes, *f.false_codes] or ["yes", "no", "true", "false", "1", "0"]
+    return None
+
+
+def value_message(f: Field, rule: str, value, source: str | None = None, decimal: str = ".") -> str:
+    """Why ``value`` is unreadable in ``f`` and how to fix it: allowed values and the nearest one.
+
+    Examples
+    --------
+    >>> from rairpredict.cohort.contract import load_contract
+    >>> value_message(load_contract()["t_stage"], "unseen_category", "pT1b", source="pT")
+    "column 'pT': 'pT1b' is not a t_stage category; allowed: T1a, T1b, T2, T3a, T3b, T4a, T4b, TX, T1, T3, T4; did you mean 'T1b'? (or recode it in the cohort config)"
+    """
+    text = "" if value is None else str(value).strip()
+    head = f"column {source or f.name!r}: {text!r}"
+    if rule in ("unseen_category", "not_boolean"):
+        allowed = allowed_values(f)
+        what = f"a {f.name} category" if f.dtype == "category" else f"a {f.name} code (boolean)"
+        return (f"{head} is not {what}; allowed: {', '.join(allowed)}{did_you_mean(text, allowed, cutoff=0.6)}"
+                " (or recode it in the cohort config)")
+    if rule == "not_a_number":
+        unit = f" ({f.unit})" if f.unit else ""
+        hint = ""
+        if re.fullmatch(r"[+-]?\d+,\d+", text) and decimal != ",":
+            hint = "; looks like a decimal comma: set read: {decimal: ','}"
+        elif text[:1] in "<>≤≥":
+            hint = "; a censored value: recode it (e.g. '<0.2': 0.1) or list it under missing_tokens"
+        elif text:
+            hint = "; list it under missing_tokens if it means 'not recorded'"
+        return f"{head} is not a number{unit}{hint}"
+    if rule == "not_an_integer":
+        return f"{head} is not a whole number"
+    return f"{head}: cannot read as {f.dtype}"
 
 
 def _norm(text: str) -> str:
@@ -179,8 +228,9 @@ def _coerce(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = 
             return values.astype("boolean"), problem, rules
         codes, uniques = _distinct(values)
         text = _stripped_text(uniques).str.lower()
+        true, false = _bool_codes(f)
         # per distinct value: 1 true, 0 false, -1 unreadable or missing
-        state = np.where(text.isin(_TRUE).fillna(False), 1, np.where(text.isin(_FALSE).fillna(False), 0, -1))
+        state = np.where(text.isin(true).fillna(False), 1, np.where(text.isin(false).fillna(False), 0, -1))
         state = _expand(state, codes, -1)
         out = pd.Series(pd.arrays.BooleanArray(state == 1, state < 0), index=values.index)
         _flag(problem, present & (state < 0), "not_boolean", rules)
@@ -216,6 +266,10 @@ class ImportResult:
         Same columns; implausible-but-possible values in *accepted* rows.
     n_in : int
         Data rows read.
+    warnings : DataFrame
+        Same columns; unreadable values of optional fields (policy
+        ``missing``) that were set missing in *accepted* rows: the patient is
+        kept. Counted apart from rows: ``n_in == len(table) + n_rejected``.
     """
 
     table: pd.DataFrame
@@ -225,6 +279,7 @@ class ImportResult:
     file: str = ""
     cohort: str = ""
     notes: list = field(default_factory=list)
+    warnings: pd.DataFrame = field(default_factory=lambda: _empty_issues())
 
     @property
     def n_rejected(self) -> int:
@@ -235,7 +290,11 @@ class ImportResult:
         head = f"cohort {self.cohort}: " if self.cohort else ""
         lines = [f"{head}{self.file}",
                  f"rows in: {self.n_in}   accepted: {len(self.table)}   rejected: {self.n_rejected}"]
-        for title, frame in (("reject reasons", self.rejects), ("flags (kept)", self.flags)):
+        if len(self.warnings):
+            lines.append(f"values set missing (patients kept): {len(self.warnings)} "
+                         f"in {self.warnings['source_row'].nunique()} rows")
+        for title, frame in (("reject reasons", self.rejects), ("set missing", self.warnings),
+                             ("flags (kept)", self.flags)):
             if len(frame):
                 counts = frame.groupby(["rule", "column"]).size().sort_values(ascending=False)
                 lines.append(f"{title}:")
@@ -244,6 +303,10 @@ class ImportResult:
                     lines.append(f"  ... {len(counts) - top} more")
         lines += self.notes
         return "\n".join(lines)
+
+
+def _empty_issues() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string") for c in REJECT_COLUMNS})
 
 
 def _hint(f: Field, value: float, unit: str | None) -> str:
@@ -276,9 +339,19 @@ def _issues(mask, column, rule, raw, msg) -> pd.DataFrame:
                          "value": [("" if pd.isna(v) else str(v)) for v in vals], "message": msgs})
 
 
+def _value_messages(raw: pd.Series, mask, f: Field, rule: str, source, decimal) -> pd.Series:
+    """:func:`value_message` for the rows of ``mask`` (once per distinct value), "" elsewhere."""
+    msg = pd.Series("", index=raw.index, dtype=object)
+    hit = np.asarray(mask, dtype=bool)
+    values = raw[hit].map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+    msg[hit] = values.map({v: value_message(f, rule, v, source, decimal) for v in values.unique()}).to_numpy(object)
+    return msg
+
+
 def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = None, decimal: str = ".",
                        check_duplicates: bool = True, row_offset: int = 0, source_rows=None,
-                       missing_tokens=("",)) -> ImportResult:
+                       missing_tokens=("",), schema: Contract | None = None, invalid="reject",
+                       sources: dict | None = None) -> ImportResult:
     """Validate a table whose columns are canonical names (raw or typed values).
 
     Parameters
@@ -298,20 +371,39 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     row_offset, source_rows
         Row numbering of the rejects: ``source_rows`` (1-based) if given, else
         ``row_offset + position + 1`` (for chunks).
+    schema : Contract, optional
+        The contract plus extra fields (:meth:`Contract.extend`); default the
+        packaged contract. The accepted table records the extras in its
+        ``attrs`` (:func:`rairpredict.cohort.contract.schema_of` reads them).
+    invalid : {"reject", "missing"} or dict
+        What an unreadable value (wrong type, unseen category, out of range)
+        does in an optional field: reject the row, or set the value missing
+        with a line in ``.warnings``. A dict gives it per field (absent:
+        ``"reject"``). Required fields always reject.
+    sources : dict, optional
+        ``field -> source column`` named in the messages (default: the field).
     """
-    contract = load_contract()
+    contract = schema if schema is not None else load_contract()
     file = str(file) if file is not None else "<table>"
     units = units or {}
+    sources = sources or {}
+
+    def policy(f: Field) -> str:
+        if f.required:
+            return "reject"
+        return invalid.get(f.name, "reject") if isinstance(invalid, dict) else invalid
+
     for col in table.columns:
         if col not in contract and not contract.is_oracle(str(col)):
-            raise CohortFileError(file, "not a canonical field (see rairpredict.cohort.contract)", column=str(col))
+            raise CohortFileError(file, "not a canonical field (see `rairpredict fields`)"
+                                  f"{did_you_mean(col, contract.names, cutoff=0.7)}", column=str(col))
     for name in contract.required:
         if name not in table.columns:
             raise CohortFileError(file, "missing required column", column=name)
     n = len(table)
     raw = table.reset_index(drop=True)
     rows = np.asarray(source_rows) if source_rows is not None else np.arange(row_offset + 1, row_offset + n + 1)
-    typed, issues, flags = {}, [], []
+    typed, issues, flags, warned = {}, [], [], []
     for f in contract:
         if f.name not in raw.columns:
             typed[f.name] = _empty(f, raw.index)
@@ -323,8 +415,14 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
         except KeyError as exc:
             raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
         out, problem, rules = _coerce(values, f, factor=factor, decimal=decimal)
+        # An unreadable optional value either rejects the row or is set missing with a warning.
+        sink = warned if policy(f) == "missing" else issues
         for rule in rules:
-            issues.append(_issues(problem == rule, f.name, rule, raw[f.name], f"cannot read as {f.dtype}"))
+            mask = (problem == rule).to_numpy(bool)
+            sink.append(_issues(mask, f.name, rule, raw[f.name],
+                                _value_messages(raw[f.name], mask, f, rule, sources.get(f.name), decimal)))
+            if sink is warned:
+                out = out.mask(mask)
         if f.required:
             issues.append(_issues(out.isna() & problem.isna(), f.name, "missing_required", raw[f.name],
                                   "required value is empty"))
@@ -333,9 +431,12 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             lo, hi = f.range or (-np.inf, np.inf)
             oor = (num < lo) | (num > hi)
             if oor.any():
-                msg = _messages(num, oor, lambda v: f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip()
+                head = f"column {sources.get(f.name, f.name)!r}: "
+                msg = _messages(num, oor, lambda v: head + f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip()
                                 + _hint(f, v, unit))
-                issues.append(_issues(oor, f.name, "out_of_range", raw[f.name], msg))
+                sink.append(_issues(oor, f.name, "out_of_range", raw[f.name], msg))
+                if sink is warned:
+                    out = out.mask(oor.to_numpy(bool))
             if f.plausible is not None:
                 plo, phi = f.plausible
                 odd = ((num < plo) | (num > phi)) & ~oor
@@ -347,7 +448,12 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     for rule, small, large in _ORDER_RULES:
         if small in raw.columns and large in raw.columns:
             bad = (typed[small] > typed[large]).fillna(False).astype(bool)
-            issues.append(_issues(bad, small, rule, raw[small], f"{small} > {large}"))
+            if policy(contract[small]) == policy(contract[large]) == "missing":
+                # which of the two is wrong is unknown: both become missing
+                warned.append(_issues(bad, small, rule, raw[small], f"{small} > {large}; both set missing"))
+                typed[small], typed[large] = typed[small].mask(bad), typed[large].mask(bad)
+            else:
+                issues.append(_issues(bad, small, rule, raw[small], f"{small} > {large}"))
     if check_duplicates and "patient_id" in raw.columns:
         ids = typed["patient_id"]
         dup = ids.notna() & ids.duplicated(keep="first")
@@ -360,8 +466,7 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     def _finish(parts):
         parts = [p for p in parts if len(p)]
         if not parts:
-            return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string")
-                                 for c in REJECT_COLUMNS})
+            return _empty_issues()
         frame = pd.concat(parts, ignore_index=True).sort_values(["pos", "column"], kind="stable")
         frame.insert(0, "source_row", rows[frame["pos"].to_numpy()].astype("int64"))
         frame.insert(1, "patient_id", canon["patient_id"].iloc[frame["pos"]].to_numpy())
@@ -374,7 +479,10 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     accepted = canon[~bad_pos].reset_index(drop=True)
     flags = [p[~bad_pos[p["pos"].to_numpy()]] for p in flags]
     flags = _finish(flags)
-    result = ImportResult(accepted, rejects, flags, n, file=file)
+    warned = _finish([p[~bad_pos[p["pos"].to_numpy()]] for p in warned])
+    if contract.extras:
+        accepted.attrs[EXTRA_FIELDS_ATTR] = [f.to_dict() for f in contract.extras]
+    result = ImportResult(accepted, rejects, flags, n, file=file, warnings=warned)
     # The accounting invariant: no row is ever silently dropped or duplicated.
     assert result.n_in == len(result.table) + result.n_rejected, "row accounting broken"
     return result

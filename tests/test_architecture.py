@@ -16,7 +16,7 @@ PACKAGE = Path(rairpredict.__file__).parent
 LAYERS = {
     "__init__": 0, "errors": 0, "reference": 0, "resources": 0, "configfile": 0,
     "cohort": 1,
-    "simulation": 1.5,  # a producer of canonical tables, beside import
+    "simulation": 2.5,  # a producer of canonical tables; times its events with the label definitions
 
     "labels": 2,
     "features": 3,

@@ -67,15 +67,18 @@ import pandas as pd
 
 from rairpredict.simulation._oracle import oracle
 from rairpredict.simulation._sample import sample
+from rairpredict.simulation._times import TIME_COLUMNS, event_times
 from rairpredict.cohort.contract import load_contract
 from rairpredict.cohort.derive import add_derived
 from rairpredict.cohort.validate import canonical_dtype
 from rairpredict.errors import ConfigError
 from rairpredict.reference.simulation import PROFILES, make_params
+from rairpredict.reference.simulation_times import ORACLE_HORIZONS_YEARS
 
 __all__ = ["simulate_cohort", "PROFILES", "ORACLE_COLUMNS"]
 
-ORACLE_COLUMNS = ("oracle_p_unexpected_uptake", "oracle_p_rair", "oracle_p_second_course_benefit")
+ORACLE_COLUMNS = ("oracle_p_unexpected_uptake", "oracle_p_rair", "oracle_p_second_course_benefit",
+                  *(f"oracle_risk_rair_{h:g}y" for h in ORACLE_HORIZONS_YEARS))
 
 
 def _cat(codes, name: str) -> pd.Categorical:
@@ -158,7 +161,10 @@ def simulate_cohort(n: int, seed: int = 0, *, profile: str = "default", params=N
     DataFrame
         Contract columns in contract dtypes (derived fields included), then
         ``oracle_p_unexpected_uptake``, ``oracle_p_rair``,
-        ``oracle_p_second_course_benefit`` (NaN for first courses).
+        ``oracle_p_second_course_benefit`` (NaN for first courses); registry-like
+        follow-up (``followup_years``, ``rair_time_years``, ``recurrence_time_years``,
+        ``died_other_cause``) and the true risk of RAIR by 1.5, 3 and 5 years
+        (``oracle_risk_rair_<h>y``), see :mod:`rairpredict.simulation._times`.
 
     Examples
     --------
@@ -171,9 +177,14 @@ def simulate_cohort(n: int, seed: int = 0, *, profile: str = "default", params=N
     c = sim["cov"]
     contract = load_contract()
     cols = _columns(c, int(n))
-    frame = pd.DataFrame({f.name: pd.Series(cols[f.name]).astype(canonical_dtype(f))
+    frame = pd.DataFrame({f.name: pd.Series(cols.get(f.name, np.full(int(n), np.nan))).astype(canonical_dtype(f))
                           for f in contract if not f.derived})
     frame = add_derived(frame)
     for name, values in oracle(c, p).items():
         frame[name] = values
+    times = event_times(frame, seed)
+    for name in TIME_COLUMNS:
+        frame[name] = times[name].astype(canonical_dtype(contract[name]))
+    for name in times.columns.difference(TIME_COLUMNS, sort=False):
+        frame[name] = times[name]
     return frame

@@ -117,3 +117,16 @@ def test_riley_survival_criteria_move_the_right_way():
 def test_bad_inputs_are_one_line_errors(time, event, match):
     with pytest.raises(EvaluationInputError, match=match):
         harrell_c(time, event, [0.1, 0.2], n_boot=0)
+
+
+def test_partial_likelihood_equals_the_breslow_definition_with_ties():
+    from rairpredict.evaluation import cox_partial_loglik
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=200)
+    time = np.round(rng.exponential(1 / np.exp(0.7 * x)) * 4) / 4 + 0.25     # many ties
+    event = rng.random(200) < 0.7
+    lp = 0.7 * x
+    brute = np.mean([lp[i] - np.log(np.exp(lp[time >= time[i]]).sum()) for i in np.flatnonzero(event)])
+    assert cox_partial_loglik(time, event, lp) == pytest.approx(brute, rel=1e-12)
+    assert cox_partial_loglik(time, event, lp) > cox_partial_loglik(time, event, -lp)

@@ -27,7 +27,7 @@ from ._report import evaluate_predictions, metrics_frame
 from ._sample_size import (SampleSizeResult, max_r2_cs, r2_cs_from_c_statistic, riley_sample_size,
                            sample_size_warning)
 from ._subgroups import age_band, subgroup_metrics
-from ._survival import (harrell_c, integrated_brier, ipcw_brier, kaplan_meier, reverse_km_followup,
+from ._survival import (cox_partial_loglik, harrell_c, integrated_brier, ipcw_brier, kaplan_meier, reverse_km_followup,
                         time_dependent_auc, uno_c)
 from ._survival_calibration import horizon_calibration, horizon_calibration_groups, horizon_net_benefit
 from ._survival_sample_size import riley_survival_sample_size
@@ -46,7 +46,7 @@ __all__ = [
     "riley_sample_size", "SampleSizeResult", "max_r2_cs", "r2_cs_from_c_statistic", "sample_size_warning",
     "age_band", "subgroup_metrics",
     "evaluate_predictions", "metrics_frame",
-    "kaplan_meier", "reverse_km_followup", "harrell_c", "uno_c", "time_dependent_auc", "ipcw_brier",
+    "cox_partial_loglik", "kaplan_meier", "reverse_km_followup", "harrell_c", "uno_c", "time_dependent_auc", "ipcw_brier",
     "integrated_brier", "horizon_calibration", "horizon_calibration_groups", "horizon_net_benefit",
     "riley_survival_sample_size",
 ]

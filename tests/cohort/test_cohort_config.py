@@ -106,7 +106,7 @@ def test_unreadable_optional_value_is_missing_with_a_warning(tmp_path):
     w = r.warnings
     assert sorted(zip(w["source_row"], w["column"], w["rule"])) == [
         (1, "smoking", "not_boolean"), (1, "tumour_size_mm", "not_a_number"), (3, "tumour_size_mm", "out_of_range")]
-    assert "values set missing (patients kept): 3 in 2 rows" in r.summary()
+    assert "warnings (patients kept): 3 in 2 rows" in r.summary()
 
 
 def test_policy_reject_per_column_and_refusals(tmp_path):
@@ -169,5 +169,7 @@ def test_warnings_file_written_beside_rejects(tmp_path, capsys):
     cfg = _yaml(tmp_path / "c.yaml", {**BASE, "columns": {**BASE["columns"], "tumour_size_mm": "Size"}})
     assert main(["import", str(data), "--cohort-config", str(cfg), "-o", str(tmp_path / "o.csv")]) == 0
     w = pd.read_csv(tmp_path / "o.warnings.csv")
-    assert w[["source_row", "column", "rule"]].values.tolist() == [[1, "tumour_size_mm", "not_a_number"]]
+    assert w[["source_row", "column", "rule"]].values.tolist() == [
+        [1, "ata_risk_2015", "not_derived"], [1, "tumour_size_mm", "not_a_number"]]
+    assert w["message"].iloc[0] == "missing ete (minimal extrathyroidal extension makes intermediate risk)"
     assert pd.read_csv(tmp_path / "o.rejects.csv").empty

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.reference import clinical
+from rairpredict.reference import ajcc, clinical
 
 __all__ = [
     "add_derived",
@@ -135,6 +135,9 @@ def derive_ajcc8_stage(age, t, n, m) -> np.ndarray:
     T4a -> III; T3a/T3b -> II; T1-T2 with N1 -> II; T1-T2 with N0/NX -> I.
     MX and TX give no stage unless the other categories fix it (e.g. M1 at age
     >= 55 is IVB with TX).  Missing age gives no stage (M1 is II or IVB).
+    Coarse categories (:data:`rairpredict.reference.ajcc.COARSE_CATEGORIES`)
+    stage where their sub-categories agree (T1 and T3 do, N1 does); a coarse
+    T4 gives no stage at age >= 55 (T4a is III, T4b IVA).
 
     Examples
     --------
@@ -148,10 +151,10 @@ def derive_ajcc8_stage(age, t, n, m) -> np.ndarray:
     young = age < cut
     old = age >= cut
     m0, m1 = m == "M0", m == "M1"
-    t12 = pd.Series(t, dtype=object).isin(["T1a", "T1b", "T2"]).to_numpy()
-    t3 = pd.Series(t, dtype=object).isin(["T3a", "T3b"]).to_numpy()
+    t12 = pd.Series(t, dtype=object).isin(["T1a", "T1b", "T1", "T2"]).to_numpy()
+    t3 = pd.Series(t, dtype=object).isin(["T3a", "T3b", "T3"]).to_numpy()
     n0 = pd.Series(n, dtype=object).isin(["N0", "NX"]).to_numpy()
-    n1 = pd.Series(n, dtype=object).isin(["N1a", "N1b"]).to_numpy()
+    n1 = pd.Series(n, dtype=object).isin(ajcc.N1_CATEGORIES).to_numpy()
     conditions = [
         young & m0,
         young & m1,
@@ -231,9 +234,10 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     braf = col_tri(table, "braf_v600e")
     multifocal = col_tri(table, "multifocal")
 
-    # ETE from T where ete is missing: T3b/T4 are gross ETE; T1-T3a exclude gross only.
-    t_gross = tri_in(t, ("T3b", "T4a", "T4b"))
-    t_gross = np.where(t == "TX", np.nan, t_gross)
+    # ETE from T where ete is missing: T3b/T4 are gross ETE; T1-T3a exclude gross only;
+    # a coarse T3 (T3a or T3b) leaves it unknown.
+    t_gross = tri_in(t, ajcc.T_GROSS_ETE)
+    t_gross = np.where((t == "TX") | (t == "T3"), np.nan, t_gross)
     ete_gross = np.where(t_gross == 1, 1.0, np.where(ete == None, t_gross, tri_in(ete, ("gross",))))  # noqa: E711
     ete_minimal = tri_in(ete, ("minimal",))
     ete_any = tri_in(ete, ("minimal", "gross"))
@@ -241,7 +245,7 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     # A named metastasis site makes M1 certain; "none" adds nothing to m_stage.
     site = tri_in(col_str(table, "distant_met_site"), _DISTANT_SITES)
     distant = np.where(site == 1, 1.0, np.where(m == "MX", np.nan, tri_in(m, ("M1",))))
-    n1 = np.where(n == "NX", 0.0, tri_in(n, ("N1a", "N1b")))
+    n1 = np.where(n == "NX", 0.0, tri_in(n, ajcc.N1_CATEGORIES))
     n1 = tri_or(n1, tri_cmp(ln_pos, 0, ">"))
     papillary = tri_in(hist, _PAPILLARY)
     follicular = tri_in(hist, _FOLLICULAR)

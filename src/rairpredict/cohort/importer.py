@@ -36,12 +36,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.config import CohortConfig, ColumnSpec, load_cohort_config
 from rairpredict.cohort.contract import schema_of
 from rairpredict.cohort.io import read_table
-from rairpredict.cohort.validate import ImportResult, coerce_field, validate_canonical
+from rairpredict.cohort.staging import restage, underived_reasons
+from rairpredict.cohort.validate import REJECT_COLUMNS, ImportResult, coerce_field, validate_canonical
 from rairpredict.errors import CohortFileError
 
 __all__ = ["import_cohort", "ImportResult"]
@@ -169,6 +171,38 @@ def import_cohort(path=None, config=None, *, derive: bool = True) -> ImportResul
                                     schema=config.schema, invalid=config.invalid_policy,
                                     sources=config.source_labels)
         result.cohort = config.name
+    _restage(result, config.tnm_edition if config is not None else 8)
     if derive:
         result.table = _derive(result.table, result.notes)
+        if len(result.table) and "ajcc8_stage" in result.table:
+            _add_warnings(result, underived_reasons(result.table))
     return result
+
+
+def _add_warnings(result: ImportResult, issues: pd.DataFrame) -> None:
+    """Append ``pos``-indexed issues of accepted rows to ``result.warnings`` (source rows and ids filled in)."""
+    if not len(issues):
+        return
+    rejected = set(result.rejects["source_row"].astype(int))
+    accepted_rows = np.array([r for r in range(1, result.n_in + 1) if r not in rejected], dtype="int64")
+    pos = issues["pos"].to_numpy()
+    frame = issues.drop(columns="pos").assign(
+        source_row=accepted_rows[pos], patient_id=result.table["patient_id"].astype(object).to_numpy()[pos])
+    frame = pd.concat([result.warnings.astype(object), frame[REJECT_COLUMNS].astype(object)], ignore_index=True)
+    result.warnings = frame.sort_values(["source_row", "column"], kind="stable").reset_index(drop=True).astype(
+        {"source_row": "int64"})
+
+
+def _restage(result: ImportResult, edition: int) -> None:
+    """8th-edition T and N (coarse categories kept where size and ETE cannot decide), with warnings."""
+    table = result.table
+    if not len(table) or "t_stage" not in table:
+        return
+    coarse = table["t_stage"].isin(["T1", "T3", "T4"]).any() or table["n_stage"].isin(["N1"]).any()
+    if edition == 8 and not coarse:
+        return
+    attrs = dict(table.attrs)
+    result.table, issues, notes = restage(table, edition)
+    result.table.attrs.update(attrs)
+    result.notes += notes
+    _add_warnings(result, issues)

@@ -267,9 +267,11 @@ class ImportResult:
     n_in : int
         Data rows read.
     warnings : DataFrame
-        Same columns; unreadable values of optional fields (policy
-        ``missing``) that were set missing in *accepted* rows: the patient is
-        kept. Counted apart from rows: ``n_in == len(table) + n_rejected``.
+        Same columns, *accepted* rows only (the patient is kept): unreadable
+        values of optional fields set missing (policy ``missing``), T/N kept
+        coarse at restaging (``not_restaged``), derived fields that cannot be
+        computed (``not_derived``), each with its reason. Counted apart from
+        rows: ``n_in == len(table) + n_rejected``.
     """
 
     table: pd.DataFrame
@@ -291,9 +293,9 @@ class ImportResult:
         lines = [f"{head}{self.file}",
                  f"rows in: {self.n_in}   accepted: {len(self.table)}   rejected: {self.n_rejected}"]
         if len(self.warnings):
-            lines.append(f"values set missing (patients kept): {len(self.warnings)} "
+            lines.append(f"warnings (patients kept): {len(self.warnings)} "
                          f"in {self.warnings['source_row'].nunique()} rows")
-        for title, frame in (("reject reasons", self.rejects), ("set missing", self.warnings),
+        for title, frame in (("reject reasons", self.rejects), ("warnings", self.warnings),
                              ("flags (kept)", self.flags)):
             if len(frame):
                 counts = frame.groupby(["rule", "column"]).size().sort_values(ascending=False)

@@ -30,6 +30,7 @@ from scipy import stats
 
 from rairpredict.simulation.simulate import simulate_cohort
 from rairpredict.reference import clinical
+from rairpredict.reference.ajcc import N1_CATEGORIES
 from rairpredict.reference.seed_targets import STUDY_SIZES, TARGETS
 from rairpredict.experiment.summary import markdown_table
 
@@ -100,7 +101,7 @@ def study_figures(df: pd.DataFrame, study: str) -> dict:
         f["B_papillary"] = ("proportion", *_prop(df["histology"].astype(str).str.startswith("papillary")))
         for s, members in {"I": ("I",), "II": ("II",), "III": ("III",), "IV": ("IVA", "IVB")}.items():
             f[f"B_stage_{s}"] = ("proportion", *_prop(stage.isin(members)))
-        f["B_metastases"] = ("proportion", *_prop(df["n_stage"].isin(["N1a", "N1b"]) | (df["m_stage"] == "M1")))
+        f["B_metastases"] = ("proportion", *_prop(df["n_stage"].isin(N1_CATEGORIES) | (df["m_stage"] == "M1")))
         f["B_recurrence"] = ("proportion", *_prop(df["recurrence_before_rai"].fillna(False)))
         for k in range(1, 6):
             f[f"B_course_{k}"] = ("proportion", *_prop(df["course_number"] == k))

@@ -5,7 +5,14 @@ Encoding decisions (why, not what):
 * Ordered categories (TNM, ETE, AJCC stage, ATA risk, ...) become one integer
   column (0, 1, 2, ...) so that trees and linear models can use the order.
   Unknown codes (``TX``, ``NX``, ``MX``) become NaN: they mean "not assessed",
-  not "lowest".
+  not "lowest". A coarse category (``T1``, ``T3``, ``T4``, ``N1``: an older
+  record whose sub-category is unknown) takes the mean code of its
+  sub-categories (T1 = 0.5 between T1a 0 and T1b 1; N1 = 1.5), so the order is
+  kept and the value is neither sub-category; NaN would throw away the known
+  part ("T3, not T1").
+* Extra columns of a cohort config (``table.attrs``, see
+  :func:`rairpredict.cohort.contract.schema_of`) are encoded by their declared
+  type and checked against their declared stage like contract fields.
 * Nominal categories become one 0/1 column per category *seen in the training
   rows*. A category first seen at transform gives an all-zero row (no error:
   a new site must still be scorable); a missing value also gives all zeros.
@@ -42,9 +49,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.contract import schema_of
 from rairpredict.errors import ConfigError, ContractError
 from rairpredict.features._leakage import check_leakage
+from rairpredict.reference.ajcc import COARSE_CATEGORIES
 
 __all__ = ["ClinicalFeatures", "ORDINAL_LEVELS", "DEFAULT_LOG_TRANSFORM"]
 
@@ -61,6 +69,15 @@ ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "imaging_fu": ("negative", "nonspecific", "structural"),
     "ata_response_reported": ("excellent", "indeterminate", "biochemical_incomplete", "structural_incomplete"),
 }
+
+
+def _ordinal_codes(name: str) -> dict[str, float]:
+    """Label -> code of an ordered field; a coarse category takes its sub-categories' mean code."""
+    codes = {label: float(i) for i, label in enumerate(ORDINAL_LEVELS[name])}
+    for coarse, subs in COARSE_CATEGORIES.get(name, {}).items():
+        codes[coarse] = float(np.mean([codes[s] for s in subs]))
+    return codes
+
 
 #: Right-skewed laboratory values that get ``log1p`` (values span 0 to 10^4+).
 DEFAULT_LOG_TRANSFORM = ("tg_stim_ng_ml", "tgab_iu_ml", "tg_tsh_ratio",
@@ -143,6 +160,9 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
         Fields that got a ``__missing`` column.
     feature_source_ : dict
         Output column -> canonical field (for explanations in canonical names).
+    extra_fields_ : list of dict
+        The cohort config's extra columns among the features (type, stage,
+        values; :meth:`rairpredict.cohort.contract.Field.to_dict`).
     n_features_in_, feature_names_in_
         As in scikit-learn.
     """
@@ -197,8 +217,9 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
             block[hit, which[hit]] = 1.0
             return [f"{name}={c}" for c in cats], block, missing
         if kind == "ordinal":
-            which, _ = _label_codes(col, ORDINAL_LEVELS[name])
-            values = np.where(which >= 0, which, np.nan).astype(float)
+            codes = _ordinal_codes(name)
+            which, _ = _label_codes(col, list(codes))
+            values = np.append(np.fromiter(codes.values(), float), np.nan)[which]  # -1 picks NaN
         else:
             values = _as_float(col)
             if kind == "log1p":
@@ -213,7 +234,7 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
         if self.missing_indicators not in _MISSING_MODES:
             raise ConfigError(f"missing_indicators={self.missing_indicators!r}; expected one of {_MISSING_MODES}")
         X = self._frame(X, reset=True)
-        contract = load_contract()
+        contract = schema_of(X)
         if self.features is not None:
             features = [str(f) for f in self.features]
         elif self.decision_point is not None:
@@ -230,6 +251,8 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
         if not features:
             raise ConfigError("ClinicalFeatures: no features selected")
         self.features_ = features
+        # a trained model remembers its extra columns' types and stages (scoring, input-shift check)
+        self.extra_fields_ = [contract[f].to_dict() for f in features if f in contract and contract[f].extra]
         self.kinds_ = {f: self._kind(f, X[f], contract) for f in features}
         self.categories_ = {}
         for f, kind in self.kinds_.items():

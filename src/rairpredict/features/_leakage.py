@@ -37,7 +37,9 @@ def check_leakage(features, decision_point: str, contract: Contract | None = Non
     decision_point : str
         Contract stage at which the model is used (e.g. ``"pre_therapy"``).
     contract : Contract, optional
-        Defaults to the packaged contract.
+        Defaults to the packaged contract. Pass a cohort's schema
+        (``CohortConfig.schema`` or ``schema_of(table)``) so its extra columns
+        are checked against their declared stages.
 
     Returns
     -------
@@ -65,7 +67,8 @@ def check_leakage(features, decision_point: str, contract: Contract | None = Non
             raise LeakageError(f"feature {name!r} is the patient identifier, never a model input")
         if name not in contract:
             close = difflib.get_close_matches(name, contract.names, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+            hint = (f"; did you mean {', '.join(repr(c) for c in close)}?" if close else
+                    "; a column of your own must be declared under 'extra:' in the cohort config, with its stage")
             raise ConfigError(f"feature {name!r} is not a contract field{hint}")
         stage = contract[name].stage
         if contract.stage_index(stage) > cut:

@@ -41,6 +41,7 @@ from sklearn.utils.validation import check_is_fitted
 from rairpredict.cohort.contract import load_contract
 from rairpredict.errors import ConfigError, ContractError
 from rairpredict.reference import published_scores as ref
+from rairpredict.reference.ajcc import N1_CATEGORIES
 
 __all__ = ["LiRairScore", "LiuRairScore", "PUBLISHED_SCORES", "sullivan_points"]
 
@@ -229,7 +230,7 @@ class LiRairScore(_PointsScore):
             "ete": _flag(ete.isin(["minimal", "gross"]), ete.notna()),
             "nodes_ge_4": _flag(pos >= ref.LI_2018_MIN_POSITIVE_NODES, pos.notna()),
             "ln_ratio_ge_53": _flag(ratio >= ref.LI_2018_MIN_LN_RATIO - _EPS, ratio.notna()),
-            "pn1": _flag(n_stage.isin(["N1a", "N1b"]), n_stage.isin(["N0", "N1a", "N1b"])),
+            "pn1": _flag(n_stage.isin(N1_CATEGORIES), n_stage.isin(("N0", *N1_CATEGORIES))),
         }, index=t.index)
 
 

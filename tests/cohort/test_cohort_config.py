@@ -173,3 +173,33 @@ def test_warnings_file_written_beside_rejects(tmp_path, capsys):
         [1, "ata_risk_2015", "not_derived"], [1, "tumour_size_mm", "not_a_number"]]
     assert w["message"].iloc[0] == "missing ete (minimal extrathyroidal extension makes intermediate risk)"
     assert pd.read_csv(tmp_path / "o.rejects.csv").empty
+
+
+# ------------------------------------------------------------------ property: random source files
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_CELL = st.one_of(st.sampled_from(["", "-", "T1", "T3", "T4", "N1", "N1b", "40", "x", "1,5", "F", "PTC", "none",
+                                   "gross", "yes", "0"]), st.text(alphabet="abcT1234,.- ", max_size=4))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(_CELL, min_size=10, max_size=10), min_size=1, max_size=8), st.sampled_from([5, 6, 7, 8]))
+def test_random_source_files_never_crash_and_every_row_is_accounted(tmp_path, rows, edition):
+    path = tmp_path / "r.csv"
+    pd.DataFrame(rows, columns=["Age", "Sex", "Hist", "T", "N", "M", "S1", "S2", "ETE", "Flag"]).to_csv(path, index=False)
+    cfg = CohortConfig.from_dict({**BASE, "tnm_edition": edition, "columns": {
+        **BASE["columns"], "tumour_size_mm": {"column": ["S1", "S2"], "unit": "cm"}, "ete": "ETE"},
+        "extra": {"flag": {"column": "Flag", "type": "boolean", "true": ["yes"], "false": ["0"], "stage": "pathology"}}})
+    r = import_cohort(path, cfg)
+    assert r.n_in == len(rows) == len(r.table) + r.n_rejected
+    assert set(r.rejects["column"]) <= {"age_years", "sex", "histology", "t_stage", "n_stage", "m_stage"}
+    assert set(r.warnings["source_row"]) <= set(range(1, len(rows) + 1)) - set(r.rejects["source_row"])
+    assert r.table["t_stage"].isin(load_contract_categories("t_stage")).all()
+
+
+def load_contract_categories(name):
+    from rairpredict.cohort.contract import load_contract
+
+    return list(load_contract()[name].categories)

@@ -150,3 +150,61 @@ def test_categorical_input_equals_text_input():
                                                (3, "recurred", "not_boolean")]
     pd.testing.assert_frame_equal(as_cat.table, as_text.table)
     assert as_text.table["sex"].tolist() == ["female"]
+
+
+# ------------------------------------------------------------------ issue 10: policy, messages, property tests
+_TEXT = st.one_of(st.text(max_size=6), st.sampled_from(["T1", "T1b", "t2", "N1", "yes", "NO", "3,5", "<0.2", "1e400",
+                                                        "nan", "-1", "250", " 40 ", "", "T4a", "M1"]))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(_TEXT, _TEXT, _TEXT, _TEXT, _TEXT, _TEXT), min_size=1, max_size=12),
+       st.sampled_from(["reject", "missing"]))
+def test_random_codes_never_crash_and_rows_are_accounted(cells, invalid):
+    t_stage, size, smoking, ln_pos, ete, age = map(list, zip(*cells))
+    r = validate_canonical(table(len(cells), t_stage=t_stage, tumour_size_mm=size, smoking=smoking,
+                                 ln_positive=ln_pos, ete=ete, age_years=age), invalid=invalid)
+    assert r.n_in == len(cells) == len(r.table) + r.n_rejected
+    assert set(r.rejects["source_row"]).isdisjoint(r.warnings["source_row"])
+    if invalid == "missing":  # optional fields never cost a patient
+        assert set(r.rejects["column"]) <= {"t_stage", "age_years", "patient_id"}
+    for frame in (r.rejects, r.warnings):
+        assert list(frame.columns) == REJECT_COLUMNS and frame["message"].str.len().min() > 0 if len(frame) else True
+    issues = pd.concat([r.rejects, r.warnings])
+    for col, msg in issues.loc[issues["rule"] == "unseen_category", ["column", "message"]].values:
+        assert f"allowed: {', '.join(CONTRACT[col].categories)}" in msg
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=5), min_size=1, max_size=8))
+def test_extra_boolean_codes_read_only_the_declared_codes(values):
+    from rairpredict.cohort.contract import Field
+
+    flag = Field("flag", "bool", "follow_up", extra=True, true_codes=("2",), false_codes=("1",))
+    schema = CONTRACT.extend([flag])
+    r = validate_canonical(table(len(values), flag=values), schema=schema, invalid="missing")
+    assert r.n_in == len(r.table) + r.n_rejected and r.n_rejected == 0
+    expect = [True if v.strip() == "2" else False if v.strip() == "1" else None for v in values]
+    assert [None if pd.isna(v) else bool(v) for v in r.table["flag"]] == expect
+    assert len(r.warnings) == sum(e is None and v.strip() != "" for v, e in zip(values, expect))
+
+
+def test_ln_order_rule_sets_both_missing_when_both_are_optional():
+    r = validate_canonical(table(2, ln_positive=["5", "1"], ln_examined=["3", "4"]), invalid="missing")
+    assert (len(r.table), r.n_rejected) == (2, 0)
+    assert pd.isna(r.table["ln_positive"].iloc[0]) and pd.isna(r.table["ln_examined"].iloc[0])
+    assert r.warnings["rule"].tolist() == ["ln_positive_gt_examined"]
+    assert validate_canonical(table(2, ln_positive=["5", "1"], ln_examined=["3", "4"])).n_rejected == 1
+
+
+@pytest.mark.parametrize("col,value,needles", [
+    ("tumour_size_mm", "3,5", ["'3,5' is not a number (mm)", "decimal: ','"]),
+    ("tg_stim_ng_ml", "<0.2", ["censored value", "missing_tokens"]),
+    ("smoking", "yess", ["allowed: yes, no, true, false, 1, 0", "did you mean 'yes'?"]),
+    ("ete", "Minimal ETE", ["allowed: none, minimal, gross", "did you mean 'minimal'?"]),
+    ("ln_examined", "2.5", ["'2.5' is not a whole number"]),
+])
+def test_messages_say_how_to_fix(col, value, needles):
+    r = validate_canonical(table(1, **{col: [value]}))
+    msg = r.rejects["message"].iloc[0]
+    assert msg.startswith(f"column '{col}': ") and all(n in msg for n in needles), msg

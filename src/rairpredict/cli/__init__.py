@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import pkgutil
 import sys
 
@@ -43,14 +44,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import logging
+    from rairpredict.cli import _args, _console
 
-    # MLflow announces store creation and migrations at INFO; the CLI prints its own summary.
-    logging.getLogger("mlflow").setLevel(logging.WARNING)
     parser = build_parser()
     args = parser.parse_args(argv)
+    _args.check_required(args)
+    verbose = getattr(args, "verbose", False)
+    # third-party logs and bars only with --verbose; the CLI prints its own summary
+    _console.quiet(verbose, json_output=getattr(args, "json", False))
+    if getattr(args, "tracking_uri", None):  # wins over the environment for every part of this process
+        os.environ["MLFLOW_TRACKING_URI"] = args.tracking_uri
     try:
-        return int(args.func(args) or 0)
+        with _console.warnings_once(verbose):
+            return int(args.func(args) or 0)
     except RairpredictError as exc:
         print(f"rairpredict {args.command}: error: {exc}", file=sys.stderr)
         return 2

@@ -5,17 +5,20 @@ config mistake, 0 otherwise.
 """
 from __future__ import annotations
 
+from rairpredict.cli import _args
+
 __all__ = ['add_validate', 'add_import']
 
 
 def _cohort_file_args(p) -> None:
-    p.add_argument("file", nargs="?",
-                   help="cohort file (.csv, .tsv, .parquet, .xlsx); optional when the cohort config has 'path:'")
+    _args.add_input(p, "cohort file (.csv, .tsv, .parquet, .xlsx); optional when the cohort config has 'path:'",
+                    required=False, positional_legacy=True, legacy=("--file",))
     p.add_argument("--cohort-config", metavar="CFG",
-                   help="YAML cohort config; without it FILE must already be canonical")
+                   help="YAML cohort config; without it IN must already be canonical")
     p.add_argument("--rejects", metavar="PATH",
                    help="rejects table (default <stem>.rejects.csv beside the input/output); values set missing "
                         "go to <rejects stem>.warnings.csv beside it")
+    _args.add_common(p)
 
 
 def add_validate(sub) -> None:
@@ -27,23 +30,40 @@ def add_validate(sub) -> None:
 def add_import(sub) -> None:
     p = sub.add_parser("import", help="import a cohort file into the canonical table (+ rejects and warnings)")
     _cohort_file_args(p)
-    p.add_argument("-o", "--output", required=True, metavar="OUT", help="canonical table (.parquet or .csv)")
+    _args.add_output(p, "canonical table (.parquet or .csv)")
     p.set_defaults(func=_cmd_import)
 
 
-def _write_issues(result, rejects, beside) -> None:
+def _write_issues(result, rejects, beside) -> dict:
+    """Write the rejects (and warnings, if any); return their paths by kind."""
     from pathlib import Path
 
     from rairpredict.cohort import write_table
 
     path = Path(rejects) if rejects else Path(beside).with_name(Path(beside).stem + ".rejects.csv")
     write_table(result.rejects, path)
-    print(f"rejects: {path}")
+    out = {"rejects": path}
     if len(result.warnings):
         stem = path.stem.removesuffix(".rejects")
         warnings = path.with_name(f"{stem}.warnings{path.suffix}")
         write_table(result.warnings, warnings)
-        print(f"warnings (values set missing, patients kept): {warnings}")
+        out["warnings"] = warnings
+    return out
+
+
+def _issue_lines(paths: dict) -> list[str]:
+    lines = [f"rejects: {paths['rejects']}"]
+    if "warnings" in paths:
+        lines.append(f"warnings (values set missing, patients kept): {paths['warnings']}")
+    return lines
+
+
+def _summary(result, paths: dict) -> dict:
+    """Aggregates only (no rows, no identifiers), for ``--json``."""
+    return {"input": str(result.file), "cohort": result.cohort, "rows_in": int(result.n_in),
+            "rows_accepted": int(len(result.table)), "rows_rejected": result.n_rejected,
+            "reject_reasons": int(len(result.rejects)), "warnings": int(len(result.warnings)),
+            "flags": int(len(result.flags)), **{k: str(v) for k, v in paths.items()}}
 
 
 def _nothing_accepted(result) -> int:
@@ -58,28 +78,33 @@ def _nothing_accepted(result) -> int:
 def _import(args, derive: bool):
     from rairpredict.cohort import import_cohort
 
-    if args.file is None and args.cohort_config is None:
+    if args.input is None and args.cohort_config is None:
         from rairpredict.errors import RairpredictError
 
-        raise RairpredictError("give a cohort FILE, or --cohort-config with 'path:'")
-    return import_cohort(args.file, args.cohort_config, derive=derive)
+        raise RairpredictError("give a cohort file (--input FILE), or --cohort-config with 'path:'")
+    return import_cohort(args.input, args.cohort_config, derive=derive)
 
 
 def _cmd_validate(args) -> int:
+    from rairpredict.cli._console import emit
+
     result = _import(args, derive=False)
-    print(result.summary())
-    _write_issues(result, args.rejects, args.file or result.file)
+    paths = _write_issues(result, args.rejects, args.input or result.file)
+    emit(args, _summary(result, paths), "\n".join([result.summary(), *_issue_lines(paths)]))
     return _nothing_accepted(result)
 
 
 def _cmd_import(args) -> int:
+    from rairpredict.cli._console import emit
     from rairpredict.cohort import write_table
 
     result = _import(args, derive=True)
-    print(result.summary())
     if not len(result.table):
-        _write_issues(result, args.rejects, args.output)
+        paths = _write_issues(result, args.rejects, args.output)
+        emit(args, _summary(result, paths), "\n".join([result.summary(), *_issue_lines(paths)]))
         return _nothing_accepted(result)
-    print(f"canonical table: {write_table(result.table, args.output)}")
-    _write_issues(result, args.rejects, args.output)
+    out = write_table(result.table, args.output)
+    paths = {"output": out, **_write_issues(result, args.rejects, args.output)}
+    emit(args, _summary(result, paths),
+         "\n".join([result.summary(), f"canonical table: {out}", *_issue_lines(paths)]))
     return 0

@@ -1,56 +1,84 @@
 """CLI: train / tune / promote / demo (experiment)."""
 from __future__ import annotations
 
+from rairpredict.cli import _args
+
 __all__ = ['add_train', 'add_tune', 'add_promote', 'add_demo']
+
 
 def add_train(sub) -> None:
     p = sub.add_parser("train", help="nested-CV validate, tune, explain, log and register one target")
-    p.add_argument("--config", required=True, help="target config YAML (configs/targets/*.yaml)")
+    _args.add_config(p)
     p.add_argument("--n", type=int, default=None, help="simulated cohort size (simulated cohorts only)")
     p.add_argument("--seed", type=int, default=None, help="simulator seed (simulated cohorts only)")
     p.add_argument("--trials", type=int, default=None, help="Optuna trials per outer fold and for the final fit")
     p.add_argument("--optimism-boot", type=int, default=50, help="bootstrap replicates for optimism correction")
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
-    p.add_argument("--export", default=None, help="directory to export the final model to (e.g. models)")
+    p.add_argument("--export", default=None, metavar="DIR", help="directory to export the final model to")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_train)
 
 
+def _result_summary(result) -> dict:
+    """Aggregates of one run for ``--json`` (no patient rows)."""
+    validation = result.model.metadata.get("validation", {})
+    return {"target": result.name, "counts": result.counts, "final_model": result.model.kind,
+            "metrics": {k: {m: float(v) for m, v in row.items()} for k, row in result.metrics.iterrows()},
+            "protocol": validation.get("protocol", ""), "sample_size_adequate": bool(result.sample_size.get(
+                "adequate", True)), "registered": list(result.registered) if result.registered else None,
+            "exported": getattr(result, "exported", None), "seconds": round(result.seconds, 1)}
+
+
 def _cmd_train(args) -> int:
+    from rairpredict.cli._console import emit, stage_bar, use_store
     from rairpredict.experiment.config import load_target_config
     from rairpredict.experiment.demo import results_table
     from rairpredict.experiment.train import train_target
 
-    cfg = load_target_config(args.config)
-    result = train_target(cfg, n=args.n, seed=args.seed, trials=args.trials, optimism_boot=args.optimism_boot,
-                          tracking=not args.no_tracking, export_dir=args.export)
-    print(results_table([result]).to_string(index=False))
-    print(f"protocol: {result.model.metadata['validation']['protocol']}")
+    cfg = load_target_config(_args.resolve_config(args.config))
+    if not args.no_tracking:
+        use_store()
+    with stage_bar(f"train {cfg.name}") as log:
+        result = train_target(cfg, n=args.n, seed=args.seed, trials=args.trials, optimism_boot=args.optimism_boot,
+                              tracking=not args.no_tracking, export_dir=args.export, log=log)
+    lines = [results_table([result]).to_string(index=False),
+             f"protocol: {result.model.metadata['validation']['protocol']}"]
+    if getattr(result, "exported", None):
+        lines.append(f"exported: {result.exported}")
     if result.registered:
-        print(f"registered {result.registered[0]} version {result.registered[1]} as @candidate "
-              f"(promote: rairpredict promote --target {cfg.name})")
+        lines.append(f"registered {result.registered[0]} version {result.registered[1]} as @candidate "
+                     f"(make it the model others score with: rairpredict promote --target {cfg.name})")
+    emit(args, _result_summary(result), "\n".join(lines))
     return 0
 
 
 def add_tune(sub) -> None:
     p = sub.add_parser("tune", help="run (or extend) the stored Optuna study of a target's final model")
-    p.add_argument("--config", required=True)
+    _args.add_config(p)
     p.add_argument("--trials", type=int, required=True)
-    p.add_argument("--model", default="xgboost", help="model kind (xgboost or logistic)")
+    p.add_argument("--kind", default="xgboost", choices=("xgboost", "logistic"), help="model kind")
+    _args.add_renamed(p, "--model", "--kind", "kind")
     p.add_argument("--n", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite optuna.db beside mlflow.db)")
+    p.add_argument("--storage", default=None, help="Optuna storage URL (default: sqlite optuna.db in the "
+                   "rairpredict home, beside mlflow.db)")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_tune)
 
 
 def _cmd_tune(args) -> int:
+    from rairpredict.cli._console import emit, progress
     from rairpredict.experiment.config import load_target_config
     from rairpredict.experiment.train import run_final_study
 
-    cfg = load_target_config(args.config)
-    res = run_final_study(cfg, kind=args.model, trials=args.trials, n=args.n, seed=args.seed, storage=args.storage)
-    print(f"study {res.study_name}: {res.n_trials} trials ({res.n_pruned} pruned) in {res.seconds:.1f} s, "
-          f"best inner-CV log loss {res.best_value:.4f}")
-    print(f"best parameters: {res.best_params}")
+    cfg = load_target_config(_args.resolve_config(args.config))
+    with progress(total=None, desc=f"tune {cfg.name} ({args.trials} trials)", unit="s"):
+        res = run_final_study(cfg, kind=args.kind, trials=args.trials, n=args.n, seed=args.seed,
+                              storage=args.storage)
+    emit(args, {"study": res.study_name, "trials": res.n_trials, "pruned": res.n_pruned,
+                "seconds": round(res.seconds, 1), "best_log_loss": res.best_value, "best_params": res.best_params},
+         f"study {res.study_name}: {res.n_trials} trials ({res.n_pruned} pruned) in {res.seconds:.1f} s, "
+         f"best inner-CV log loss {res.best_value:.4f}\nbest parameters: {res.best_params}")
     return 0
 
 
@@ -58,24 +86,27 @@ def add_promote(sub) -> None:
     p = sub.add_parser("promote", help="move a registered model's @candidate (or a version) to @champion")
     p.add_argument("--target", required=True, help="target name, e.g. rair")
     p.add_argument("--version", default=None, help="model version (default: the @candidate)")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_promote)
 
 
 def _cmd_promote(args) -> int:
-    from rairpredict import tracking
-    from rairpredict.resources import home
-    from rairpredict.experiment.log_run import experiment_name
-
     from mlflow.exceptions import MlflowException
 
+    from rairpredict import tracking
+    from rairpredict.cli._console import emit, use_store
     from rairpredict.errors import ConfigError
+    from rairpredict.experiment.log_run import experiment_name
 
-    tracking.configure_tracking(repo_root=home())
+    name = experiment_name(args.target)
+    use_store()
     try:
-        version = tracking.promote(experiment_name(args.target), version=args.version)
+        version = tracking.promote(name, version=args.version)
     except MlflowException as exc:
-        raise ConfigError(f"cannot promote {experiment_name(args.target)}: {exc.message}") from None
-    print(f"{experiment_name(args.target)} version {version} is now @champion")
+        raise ConfigError(f"cannot promote {name}: {exc.message} (train it first: rairpredict train --config "
+                          f"{args.target}, or rairpredict demo)") from None
+    emit(args, {"model": name, "version": str(version), "alias": "champion", "uri": f"models:/{name}@champion"},
+         f"{name} version {version} is now @champion (score with --model models:/{name}@champion)")
     return 0
 
 
@@ -84,11 +115,34 @@ def add_demo(sub) -> None:
     p.add_argument("--n", type=int, default=2260)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-tracking", action="store_true")
+    p.add_argument("--promote", action="store_true",
+                   help="also make each fresh model @champion (what `rairpredict promote` does)")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_demo)
 
 
 def _cmd_demo(args) -> int:
-    from rairpredict.experiment.demo import run_demo
+    from rairpredict.cli._console import emit, stage_bar, use_store
+    from rairpredict.experiment.demo import DEMO_TARGETS, results_table, run_demo
 
-    run_demo(n=args.n, seed=args.seed, tracking=not args.no_tracking)
+    if not args.no_tracking:
+        use_store()
+    # stages: the simulation, then per target the cohort, each model's CV and the final fit
+    with stage_bar("demo") as log:
+        results = run_demo(n=args.n, seed=args.seed, tracking=not args.no_tracking, log=log)
+    lines = [results_table(results).to_string(index=False),
+             f"protocol: {results[0].model.metadata['validation']['protocol']}"]
+    promoted = []
+    if args.promote and not args.no_tracking:
+        from rairpredict import tracking
+
+        for r in results:
+            if r.registered:
+                tracking.promote(r.registered[0], version=r.registered[1])
+                promoted.append(f"models:/{r.registered[0]}@champion")
+        lines.append("@champion now: " + ", ".join(promoted))
+    elif not args.no_tracking:
+        lines.append(f"next: rairpredict promote --target rair   (one of {', '.join(DEMO_TARGETS)}), then score "
+                     "with --model models:/rairpredict-rair@champion")
+    emit(args, {"results": [_result_summary(r) for r in results], "champions": promoted}, "\n".join(lines))
     return 0

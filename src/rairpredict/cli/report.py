@@ -1,61 +1,56 @@
 """CLI: report / model-card (clinician risk review HTML; TRIPOD+AI model card)."""
 from __future__ import annotations
 
+from rairpredict.cli import _args
+
 __all__ = ['add_report', 'add_model_card']
-
-def _model_ref_args(p) -> None:
-    p.add_argument("--model", metavar="MODEL", default=None,
-                   help="models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ID/PATH or a RiskModel .joblib path "
-                        "(default: models/rair.joblib)")
-    p.add_argument("--tracking-uri", metavar="URI", help="MLflow tracking URI (default: MLFLOW_TRACKING_URI "
-                   "or the repository's mlflow.db)")
-
-
-def _load_report_model(args, *, tracking: bool = False):
-    from rairpredict.scoring import load_model_ref
-
-    if tracking or ":/" in str(args.model) or args.tracking_uri:
-        from rairpredict.resources import home
-        from rairpredict.tracking import configure_tracking
-
-        configure_tracking(args.tracking_uri, repo_root=home())
-    return load_model_ref(args.model)
 
 
 def add_report(sub) -> None:
     p = sub.add_parser("report", help="clinician risk review: one self-contained HTML file from a scores table")
-    p.add_argument("--scores", required=True, metavar="SCORES", help="output of `rairpredict score` (.parquet/.csv)")
-    _model_ref_args(p)
-    p.add_argument("--out", "-o", required=True, metavar="HTML", help="review file to write (.html)")
+    _args.add_input(p, "scores table: the output of `rairpredict score` (.parquet/.csv)", legacy=("--scores",),
+                    metavar="SCORES")
+    _args.add_model(p)
+    _args.add_output(p, "review file to write (.html)", legacy=("--out",), metavar="HTML")
     p.add_argument("--title", help="page title (default: from the model name)")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_report)
 
 
 def _cmd_report(args) -> int:
+    from rairpredict.cli._console import emit
+    from rairpredict.cli.score import load_model_arg
     from rairpredict.cohort import read_table
     from rairpredict.report import write_review
 
-    model = _load_report_model(args)
-    scores = read_table(args.scores)
-    print(f"review: {write_review(args.out, scores, model, title=args.title)} ({len(scores)} patients)")
+    model = load_model_arg(args)
+    scores = read_table(args.input)
+    path = write_review(args.output, scores, model, title=args.title)
+    emit(args, {"review": str(path), "patients": len(scores)},
+         f"review: {path} ({len(scores)} patient{'s' if len(scores) != 1 else ''})")
     return 0
 
 
 def add_model_card(sub) -> None:
     p = sub.add_parser("model-card", help="TRIPOD+AI model card (Markdown and/or HTML) of a model")
-    _model_ref_args(p)
-    p.add_argument("--out", "-o", metavar="MD", help="Markdown card (default: print to stdout)")
+    _args.add_model(p)
+    _args.add_output(p, "Markdown card (default: print to stdout)", required=False, legacy=("--out",),
+                     metavar="MD")
     p.add_argument("--html", metavar="HTML", help="HTML card")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_model_card)
 
 
 def _cmd_model_card(args) -> int:
+    from rairpredict.cli._console import emit, use_store
+    from rairpredict.cli.score import load_model_arg
     from rairpredict.report import render_model_card, write_model_card
 
-    model = _load_report_model(args, tracking=True)  # the card reads the model's MLflow run
-    if args.out is None and args.html is None:
+    use_store()  # the card reads the model's MLflow run
+    model = load_model_arg(args)
+    if args.output is None and args.html is None:
         print(render_model_card(model), end="")
         return 0
-    for path in write_model_card(model, args.out, args.html):
-        print(f"model card: {path}")
+    paths = [str(p) for p in write_model_card(model, args.output, args.html)]
+    emit(args, {"model_card": paths}, "\n".join(f"model card: {p}" for p in paths))
     return 0

@@ -32,9 +32,9 @@ from ._survival import (cox_partial_loglik, harrell_c, integrated_brier, ipcw_br
 from ._survival_calibration import horizon_calibration, horizon_calibration_groups, horizon_net_benefit
 from ._survival_sample_size import riley_survival_sample_size
 from ._threshold import confusion_counts, threshold_metrics, wilson_ci
-from ._utils import Estimate, EvaluationInputError
+from ._utils import Estimate, EvaluationInputError, format_ci
 
-__all__ = [
+__all__ = ["format_ci", 
     "Estimate", "EvaluationInputError",
     "auroc", "auroc_ci", "delong_covariance", "delong_test", "bootstrap_auc_difference", "auprc",
     "brier_score", "scaled_brier_score", "calibration_intercept_slope", "observed_expected_ratio",

@@ -27,6 +27,22 @@ class Estimate(NamedTuple):
     hi: float
 
 
+def format_ci(estimate, lo=None, hi=None, digits: int = 3) -> str:
+    """``"0.731 (0.612 to 0.850)"``: "to" between the bounds, so a negative bound reads unambiguously.
+
+    Examples
+    --------
+    >>> format_ci(0.7, -0.56, 1.96, digits=2)
+    '0.70 (-0.56 to 1.96)'
+    >>> format_ci(0.7, digits=2)
+    '0.70'
+    """
+    text = f"{float(estimate):.{digits}f}"
+    if lo is not None and hi is not None and np.isfinite(lo) and np.isfinite(hi):
+        text += f" ({float(lo):.{digits}f} to {float(hi):.{digits}f})"
+    return text
+
+
 def z_value(alpha: float) -> float:
     """Two-sided standard-normal quantile for a ``1 - alpha`` interval."""
     if not 0 < alpha < 1:

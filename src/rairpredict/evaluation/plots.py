@@ -21,7 +21,7 @@ from sklearn.metrics import roc_curve  # noqa: E402
 from ._calibration import calibration_curve_flexible, calibration_deciles  # noqa: E402
 from ._decision_curve import decision_curve  # noqa: E402
 from ._discrimination import auroc_ci  # noqa: E402
-from ._utils import bootstrap_indices, check_y_p  # noqa: E402
+from ._utils import bootstrap_indices, check_y_p, format_ci  # noqa: E402
 
 __all__ = ["plot_roc", "plot_calibration", "plot_decision_curve"]
 
@@ -41,7 +41,7 @@ def plot_roc(y, p, alpha: float = 0.05, n_boot: int = 200, seed=0, ax=None):
         yy, pp = check_y_p(y, probs)
         auc, lo, hi = auroc_ci(yy, pp, alpha)
         fpr, tpr, _ = roc_curve(yy, pp)
-        line, = ax.plot(fpr, tpr, label=f"{name}: AUROC {auc:.3f} ({lo:.3f}-{hi:.3f})")
+        line, = ax.plot(fpr, tpr, label=f"{name}: AUROC {format_ci(auc, lo, hi)}")
         if n_boot > 0:
             band = []
             for idx in bootstrap_indices(yy, n_boot, seed):

@@ -12,6 +12,8 @@ import time
 
 import pandas as pd
 
+from rairpredict.evaluation import format_ci
+
 from rairpredict.experiment.config import CONFIG_DIR, load_target_config
 from rairpredict.resources import home
 from rairpredict.experiment.train import train_target
@@ -31,8 +33,8 @@ def results_table(results) -> pd.DataFrame:
         for model, m in r.metrics.iterrows():
             rows.append({
                 "target": r.name, "n": r.counts["rows_used"], "events": r.counts["events"], "model": model,
-                "AUROC (95% CI)": f"{m['auroc']:.3f} ({m['auroc_lo']:.3f}-{m['auroc_hi']:.3f})",
-                "cal. slope (95% CI)": f"{m['cal_slope']:.2f} ({m['cal_slope_lo']:.2f}-{m['cal_slope_hi']:.2f})",
+                "AUROC (95% CI)": format_ci(m["auroc"], m["auroc_lo"], m["auroc_hi"], 3),
+                "cal. slope (95% CI)": format_ci(m["cal_slope"], m["cal_slope_lo"], m["cal_slope_hi"], 2),
                 "Brier": f"{m['brier']:.3f}",
                 "model/oracle": (f"{r.oracle[f'{model}_oracle_ratio']:.3f}"
                                  if f"{model}_oracle_ratio" in r.oracle else "-"),

@@ -209,7 +209,9 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
                          f"differentiated thyroid cancer: {cfg.description} It supports, and does not replace, "
                          "clinical judgement."),
         "cohort": {"name": data.cohort_name, "synthetic": data.synthetic, "n": data.n, "events": data.events,
-                   "prevalence": data.events / max(data.n, 1), **{f"rows_{k}": v for k, v in data.counts.items()}},
+                   "prevalence": data.events / max(data.n, 1),
+                   # row accounting under its own names (rows_in, rows_used, outside_population, ...)
+                   **{k: v for k, v in data.counts.items() if k != "events"}},
         "validation": {"protocol": _protocol_text(protocol, optimism_boot),
                        **{k: float(m[k]) for k in ("auroc", "auroc_lo", "auroc_hi", "cal_slope", "cal_slope_lo",
                                                     "cal_slope_hi", "brier", "auprc") if k in m},

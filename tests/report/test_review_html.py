@@ -86,5 +86,5 @@ def test_cli_report(tmp_path, review_scores, review_model, capsys):
     data = json.loads(_data_block(out.read_text(encoding="utf-8")))
     assert len(data["patients"]) == len(review_scores)
     bad = write_table(review_scores.drop(columns="probability"), tmp_path / "bad.csv")
-    assert main(["report", "--scores", str(bad), "--model", str(model_path), "--out", str(out)]) == 2
+    assert main(["report", "--scores", str(bad), "--model", str(model_path), "--out", str(out)]) == 1  # data
     assert "column 'probability' missing" in capsys.readouterr().err

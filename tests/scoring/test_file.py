@@ -164,18 +164,26 @@ def _leftovers(directory):
     return sorted(p.name for p in directory.iterdir() if p.name.startswith("."))
 
 
-def test_crash_mid_file_leaves_no_output(model_path, rows, tmp_path):
+def test_ragged_row_rejected_and_crash_mid_file_leaves_no_output(model_path, rows, tmp_path):
     src = write_csv(rows, tmp_path / "in.csv")
     with open(src, "a") as fh:
-        fh.write("x,y,z,too,many,fields" + ",1" * 80 + "\n")  # a broken line in the 2nd chunk
-    before = _digest(src)
+        fh.write("x,y,z,too,many,fields" + ",1" * 80 + "\n")  # a ragged line in the 2nd chunk
     out = tmp_path / "out" / "scores.parquet"
-    with pytest.raises(CohortFileError, match="unreadable CSV"):
-        score_file(model_path, src, out, chunk_size=40, report=None)
+    s = score_file(model_path, src, out, chunk_size=40, report=None)
+    rej = pd.read_csv(rejects_path(out))
+    assert s.rows_in == len(rows) + 1 and s.rows_in == s.rows_scored + s.rows_rejected
+    assert rej.loc[rej["rule"] == "wrong_field_count", "source_row"].tolist() == [len(rows) + 1]
+    with open(src, "ab") as fh:
+        fh.write(b"\xff\xfe broken text\n")  # not UTF-8, and the user said it is
+    before = _digest(src)
+    out = tmp_path / "out2" / "scores.parquet"
+    with pytest.raises(CohortFileError, match="unreadable"):
+        score_file(model_path, src, out, chunk_size=40, report=None, encoding="utf-8")
     assert not out.exists() and not rejects_path(out).exists()
     assert _leftovers(out.parent) == []
     assert _digest(src) == before
-    assert main(["score", "--model", str(model_path), "-i", str(src), "-o", str(out), "--chunk-size", "40"]) == 2
+    assert main(["score", "--model", str(model_path), "-i", str(src), "-o", str(out), "--chunk-size", "40",
+                 "--encoding", "utf-8"]) == 1
 
 
 def test_interrupt_keeps_previous_output(model_path, rows, tmp_path):
@@ -201,7 +209,7 @@ def test_user_errors_exit_2(model_path, rows, tmp_path, capsys):
                  "-o", str(tmp_path / "o.csv")]) == 2
     src = tmp_path / "in.parquet"
     rows.assign(extra_col=1).to_parquet(src)
-    assert main(["score", "--model", str(model_path), "-i", str(src), "-o", str(tmp_path / "o.csv")]) == 2
+    assert main(["score", "--model", str(model_path), "-i", str(src), "-o", str(tmp_path / "o.csv")]) == 1
     assert main(["score", "--model", str(tmp_path / "missing.joblib"), "-i", str(src),
                  "-o", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
@@ -258,7 +266,8 @@ def test_sigterm_mid_run_leaves_no_temporary_files(model_path, rows, tmp_path):
         while not marker.exists() and child.poll() is None and time.monotonic() < deadline:
             time.sleep(0.1)
         assert marker.exists(), child.stderr.read().decode()[-2000:] if child.poll() is not None else "no chunk"
-        assert sorted(p.name for p in out_dir.iterdir())  # the hidden .tmp files exist mid-run
+        # the temporary files are anonymous (O_TMPFILE): not even a hidden name mid-run
+        assert sorted(p.name for p in out_dir.iterdir()) == []
         child.send_signal(signal.SIGTERM)
         code = child.wait(timeout=60)
     finally:

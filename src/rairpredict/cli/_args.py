@@ -28,7 +28,8 @@ import argparse
 import sys
 
 __all__ = ["add_input", "add_output", "add_model", "add_config", "add_tracking_uri", "add_json",
-           "add_verbose", "add_common", "add_renamed", "check_required", "resolve_config", "RENAMED_NOTE"]
+           "add_verbose", "add_common", "add_renamed", "check_required", "resolve_config", "RENAMED_NOTE",
+           "add_encoding", "positive_int", "non_negative_int"]
 
 #: Printed (to stderr) when a hidden old spelling is used.
 RENAMED_NOTE = "note: {old} is now {new}; the old spelling will be removed in the next release"
@@ -149,3 +150,40 @@ def resolve_config(value: str):
         if shipped.exists():
             return shipped
     return path
+
+
+def _int_at_least(low: int):
+    """An argparse ``type``: a whole number >= ``low``; anything else is a usage error (exit 2).
+
+    >>> positive_int("3"), non_negative_int("0")
+    (3, 0)
+    >>> positive_int("0")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: must be a whole number >= 1, got '0'
+    """
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low:
+            raise argparse.ArgumentTypeError(f"must be a whole number >= {low}, got {text!r}")
+        return value
+
+    parse.__name__ = f"integer >= {low}"  # argparse names the type in some messages
+    return parse
+
+
+#: ``--jobs``, ``--chunk-size``: 1, 2, ...
+positive_int = _int_at_least(1)
+#: ``--explain``: 0, 1, ...
+non_negative_int = _int_at_least(0)
+positive_int.__doc__ = _int_at_least.__doc__
+
+
+def add_encoding(p) -> None:
+    """``--encoding``: the text encoding of a CSV input (default: detected)."""
+    p.add_argument("--encoding", metavar="ENC", default=None,
+                   help="text encoding of a CSV input (default: the cohort config's, else detected: UTF-8 with or "
+                        "without BOM, UTF-16/32 with BOM, else cp1252 with a note); e.g. utf-8, cp1252, latin-1")

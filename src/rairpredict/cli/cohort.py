@@ -1,7 +1,7 @@
 """CLI: validate / import (cohort files -> canonical table + rejects + warnings).
 
-Both exit 1 when no row is accepted (the summary says why), 2 on a file or
-config mistake, 0 otherwise.
+Both exit 1 when no row is accepted (the summary says why) or on a data
+problem in the file, 2 on a usage or config mistake, 0 otherwise.
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ def _cohort_file_args(p) -> None:
     p.add_argument("--rejects", metavar="PATH",
                    help="rejects table (default <stem>.rejects.csv beside the input/output); values set missing "
                         "go to <rejects stem>.warnings.csv beside it")
+    _args.add_encoding(p)
     _args.add_common(p)
 
 
@@ -34,18 +35,22 @@ def add_import(sub) -> None:
     p.set_defaults(func=_cmd_import)
 
 
-def _write_issues(result, rejects, beside) -> dict:
-    """Write the rejects (and warnings, if any); return their paths by kind."""
+def _issue_paths(rejects, beside):
+    """(rejects, warnings) paths: --rejects, else <stem>.rejects.csv beside ``beside``; warnings beside the rejects."""
     from pathlib import Path
 
+    path = Path(rejects) if rejects else Path(beside).with_name(Path(beside).stem + ".rejects.csv")
+    return path, path.with_name(f"{path.stem.removesuffix('.rejects')}.warnings{path.suffix}")
+
+
+def _write_issues(result, rejects, beside) -> dict:
+    """Write the rejects (and warnings, if any); return their paths by kind."""
     from rairpredict.cohort import write_table
 
-    path = Path(rejects) if rejects else Path(beside).with_name(Path(beside).stem + ".rejects.csv")
+    path, warnings = _issue_paths(rejects, beside)
     write_table(result.rejects, path)
     out = {"rejects": path}
     if len(result.warnings):
-        stem = path.stem.removesuffix(".rejects")
-        warnings = path.with_name(f"{stem}.warnings{path.suffix}")
         write_table(result.warnings, warnings)
         out["warnings"] = warnings
     return out
@@ -75,14 +80,21 @@ def _nothing_accepted(result) -> int:
     return 1
 
 
-def _import(args, derive: bool):
-    from rairpredict.cohort import import_cohort
+def _import(args, derive: bool, output=None):
+    from rairpredict.cohort import import_cohort, load_cohort_config
+    from rairpredict.cohort.io import check_paths
 
     if args.input is None and args.cohort_config is None:
-        from rairpredict.errors import RairpredictError
+        from rairpredict.errors import UsageError
 
-        raise RairpredictError("give a cohort file (--input FILE), or --cohort-config with 'path:'")
-    return import_cohort(args.input, args.cohort_config, derive=derive)
+        raise UsageError("give a cohort file (--input FILE), or --cohort-config with 'path:'")
+    config = load_cohort_config(args.cohort_config) if args.cohort_config else None
+    src = args.input or config.path
+    rejects, warnings = _issue_paths(args.rejects, output or src or "cohort")
+    # before anything is read: no output may overwrite the input, the config or each other
+    check_paths(inputs={"input": src, "cohort config": args.cohort_config},
+                outputs={"canonical table": output, "rejects": rejects, "warnings": warnings})
+    return import_cohort(args.input, config, derive=derive, encoding=args.encoding)
 
 
 def _cmd_validate(args) -> int:
@@ -98,7 +110,7 @@ def _cmd_import(args) -> int:
     from rairpredict.cli._console import emit
     from rairpredict.cohort import write_table
 
-    result = _import(args, derive=True)
+    result = _import(args, derive=True, output=args.output)
     if not len(result.table):
         paths = _write_issues(result, args.rejects, args.output)
         emit(args, _summary(result, paths), "\n".join([result.summary(), *_issue_lines(paths)]))

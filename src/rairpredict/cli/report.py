@@ -21,8 +21,10 @@ def _cmd_report(args) -> int:
     from rairpredict.cli._console import emit
     from rairpredict.cli.score import load_model_arg
     from rairpredict.cohort import read_table
+    from rairpredict.cohort.io import check_paths
     from rairpredict.report import write_review
 
+    check_paths(inputs={"scores": args.input, "model": args.model}, outputs={"review": args.output})
     model = load_model_arg(args)
     scores = read_table(args.input)
     path = write_review(args.output, scores, model, title=args.title)
@@ -44,8 +46,10 @@ def add_model_card(sub) -> None:
 def _cmd_model_card(args) -> int:
     from rairpredict.cli._console import emit, use_store
     from rairpredict.cli.score import load_model_arg
+    from rairpredict.cohort.io import check_paths
     from rairpredict.report import render_model_card, write_model_card
 
+    check_paths(inputs={"model": args.model}, outputs={"card": args.output, "HTML card": args.html})
     use_store()  # the card reads the model's MLflow run
     model = load_model_arg(args)
     if args.output is None and args.html is None:

@@ -18,9 +18,10 @@ def add_simulate(sub) -> None:
 
 def _cmd_simulate(args) -> int:
     from rairpredict.cli._console import emit
-    from rairpredict.cohort.io import write_table
+    from rairpredict.cohort.io import check_paths, write_table
     from rairpredict.simulation.simulate import simulate_cohort
 
+    check_paths(outputs={"output": args.output})
     table = simulate_cohort(args.n, args.seed, profile=args.profile)
     path = write_table(table, args.output)
     emit(args, {"rows": len(table), "profile": args.profile, "seed": args.seed, "output": str(path)},

@@ -48,7 +48,8 @@ it is typed; ``rairpredict fields`` lists the canonical fields. Keys:
     always reject.
 ``missing_tokens`` (list, optional)
     Cell texts that mean "not recorded" (compared after stripping spaces);
-    ``""`` is always missing. Default ``["", "NA", "N/A", "n/a", "-", "."]``.
+    ``""`` is always missing. Default :data:`rairpredict.cohort.io.MISSING_TOKENS`
+    (``"" NA N/A n/a NaN nan NULL null - .``).
 ``constants`` (mapping, optional)
     ``canonical_field: value`` set for every row (only when the researcher
     knows it, e.g. ``course_number: 1`` in a first-course-only cohort).
@@ -88,13 +89,14 @@ from pathlib import Path
 import pandas as pd
 
 from rairpredict.cohort.contract import Contract, Field, load_contract
+from rairpredict.cohort.io import MISSING_TOKENS
 from rairpredict.configfile import YamlDoc, did_you_mean, load_yaml
 from rairpredict.errors import CohortFileError
 
 __all__ = ["CohortConfig", "ColumnSpec", "ReadOptions", "IdSpec", "load_cohort_config", "DEFAULT_MISSING_TOKENS",
            "TNM_EDITIONS", "INVALID_POLICIES", "EXTRA_TYPES"]
 
-DEFAULT_MISSING_TOKENS = ("", "NA", "N/A", "n/a", "-", ".")
+DEFAULT_MISSING_TOKENS = MISSING_TOKENS  # one list, defined by the reader
 #: AJCC/UICC TNM editions a cohort config may declare (restaging: rairpredict.cohort.staging).
 TNM_EDITIONS = (5, 6, 7, 8)
 #: What an unreadable value in an optional field does.

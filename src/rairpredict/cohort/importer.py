@@ -41,7 +41,7 @@ import pandas as pd
 
 from rairpredict.cohort.config import CohortConfig, ColumnSpec, load_cohort_config
 from rairpredict.cohort.contract import schema_of
-from rairpredict.cohort.io import read_table
+from rairpredict.cohort.io import MISSING_TOKENS, read_table
 from rairpredict.cohort.staging import restage, underived_reasons
 from rairpredict.cohort.validate import REJECT_COLUMNS, ImportResult, coerce_field, validate_canonical
 from rairpredict.errors import CohortFileError
@@ -123,7 +123,19 @@ def _check_canonical(raw: pd.DataFrame, path, contract) -> None:
                               column=str(foreign[0]))
 
 
-def import_cohort(path=None, config=None, *, derive: bool = True) -> ImportResult:
+def _add_reader_rejects(result: ImportResult, raw: pd.DataFrame) -> None:
+    """Rows the file reader left out (wrong field count, NUL byte) are rejects too, and counted in."""
+    result.notes.extend(raw.attrs.get("notes", ()))
+    bad = raw.attrs.get("rejects")
+    if bad is None or not len(bad):
+        return
+    result.rejects = (pd.concat([bad.astype(object), result.rejects.astype(object)], ignore_index=True)
+                      .sort_values("source_row", kind="stable").reset_index(drop=True)[REJECT_COLUMNS]
+                      .astype({"source_row": "int64"}))
+    result.n_in += int(bad["source_row"].nunique())
+
+
+def import_cohort(path=None, config=None, *, derive: bool = True, encoding: str | None = None) -> ImportResult:
     """Read ``path`` and return its canonical table, rejects, warnings and flags.
 
     Parameters
@@ -135,6 +147,9 @@ def import_cohort(path=None, config=None, *, derive: bool = True) -> ImportResul
         canonical column names and values.
     derive : bool
         Compute the contract's derived fields on the accepted rows.
+    encoding : str, optional
+        Text encoding of a CSV (overrides the config's ``read.encoding``;
+        default: detected).
 
     Returns
     -------
@@ -158,19 +173,22 @@ def import_cohort(path=None, config=None, *, derive: bool = True) -> ImportResul
         path = config.path
     path = Path(path)
     if config is None:
-        raw = read_table(path)
+        raw = read_table(path, encoding=encoding)
         schema = schema_of(raw)  # a canonical Parquet file keeps its extra fields in its metadata
         _check_canonical(raw, path, schema)
         # a canonical file has no config to say otherwise: optional fields keep the patient
-        result = validate_canonical(raw, file=path, invalid="missing", schema=schema)
+        result = validate_canonical(raw, file=path, invalid="missing", schema=schema, missing_tokens=MISSING_TOKENS,
+                                    source_rows=raw.attrs.get("source_rows"))
     else:
-        raw = read_table(path, **config.read.reader_kwargs())
+        kwargs = config.read.reader_kwargs()
+        raw = read_table(path, **{**kwargs, "encoding": encoding or kwargs.get("encoding")})
         frame = _canonical_frame(raw, config, path)
         units = {name: spec.unit for name, spec in config.columns.items() if spec.unit}
         result = validate_canonical(frame, file=path, units=units, decimal=config.read.decimal,
                                     schema=config.schema, invalid=config.invalid_policy,
-                                    sources=config.source_labels)
+                                    sources=config.source_labels, source_rows=raw.attrs.get("source_rows"))
         result.cohort = config.name
+    _add_reader_rejects(result, raw)
     _restage(result, config.tnm_edition if config is not None else 8)
     if derive:
         result.table = _derive(result.table, result.notes)

@@ -40,14 +40,14 @@ import pandas as pd
 import pyarrow as pa
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.cohort.io import atomic_path
+from rairpredict.cohort.io import MISSING_TOKENS, atomic_path, check_paths
 from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
 from rairpredict.errors import CohortFileError
 from rairpredict.scoring._frame import score_frame_checked
 from rairpredict.scoring._parallel import ordered_map
 from rairpredict.scoring._reader import _PARQUET, _canonical_chunks, _count_rows, _mapped_chunks
 from rairpredict.scoring._writer import _arrow_table, _Writer
-from rairpredict.scoring.shift import ShiftCounts, format_summary, shift_summary, write_summary
+from rairpredict.scoring.shift import ShiftCounts, format_summary, shift_summary, summary_path, write_summary
 
 __all__ = ["score_file", "ScoreSummary", "rejects_path"]
 
@@ -67,6 +67,7 @@ class ScoreSummary:
     rejects: Path
     input_shift: dict | None = None
     input_shift_path: Path | None = None
+    notes: tuple = ()
 
     def line(self) -> str:
         return f"rows in = {self.rows_in}, scored = {self.rows_scored}, rejected = {self.rows_rejected}"
@@ -92,9 +93,16 @@ def _score_chunk(context: dict, item):
     kind, payload, offset, rows = item
     model = context["model"]
     if kind == "canonical":
+        source_rows, read_rejects = None, None
+        if isinstance(payload, tuple):  # CSV: rows the reader left out are rejects already
+            payload, source_rows, read_rejects = payload
         raw = payload.to_pandas() if isinstance(payload, pa.RecordBatch) else payload
-        result = validate_canonical(raw, file=context["path"], row_offset=offset, check_duplicates=True)
+        result = validate_canonical(raw, file=context["path"], row_offset=offset, source_rows=source_rows,
+                                    check_duplicates=True, missing_tokens=MISSING_TOKENS)
         table, rejects = add_derived(result.table, only=context["derived"]), result.rejects
+        if read_rejects is not None and len(read_rejects):
+            rejects = (pd.concat([read_rejects, rejects], ignore_index=True)
+                       .sort_values("source_row", kind="stable").reset_index(drop=True)[REJECT_COLUMNS])
         del raw, result
     else:
         table, rejects = payload
@@ -147,6 +155,7 @@ def _sigterm_raises():
         return
 
     def handler(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not break the clean-up
         raise SystemExit(128 + signum)  # what a shell reports for a job ended by the signal
 
     signal.signal(signal.SIGTERM, handler)
@@ -185,7 +194,8 @@ def _progress_bar(progress, total):
 
 def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None, chunk_size: int = 100_000,
                progress=None, report=print, with_inputs: bool = False,
-               check_duplicates: bool = False, jobs: int = 1, strict_inputs: bool = False) -> ScoreSummary:
+               check_duplicates: bool = False, jobs: int = 1, strict_inputs: bool = False,
+               encoding: str | None = None) -> ScoreSummary:
     """Score a cohort file into ``output`` (+ rejects beside it).
 
     Parameters
@@ -223,6 +233,9 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
         warning. Either way the batch's input-shift summary
         (:mod:`rairpredict.scoring.shift`) is passed to ``report`` and written
         beside ``output`` as ``<OUT stem>.input_shift.json``.
+    encoding : str, optional
+        Text encoding of a CSV input (default: detected, see
+        :func:`rairpredict.cohort.io.detect_encoding`; a guess is noted on stderr).
 
     Returns
     -------
@@ -231,19 +244,22 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
     from rairpredict.scoring._refs import load_model_ref
 
     start = time.perf_counter()
-    model = load_model_ref(model_ref)
     input, output = Path(input), Path(output)
+    rej_path = rejects_path(output)
+    config_path = cohort_config if isinstance(cohort_config, (str, Path)) else None
+    check_paths(inputs={"input": input, "cohort config": config_path,
+                        "model": model_ref if isinstance(model_ref, (str, Path)) else None},
+                outputs={"scores": output, "rejects": rej_path, "input-shift summary": summary_path(output)})
     if not input.is_file():
-        raise CohortFileError(input, "unreadable file: does not exist or is not a file")
-    if output.resolve() == input.resolve():
-        raise CohortFileError(output, "output would overwrite the input")
+        raise CohortFileError(input, "unreadable file: does not exist or is not a file", usage=True)
     if chunk_size < 1:
         raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
     if int(jobs) < 1:
         raise ValueError(f"jobs must be >= 1, got {jobs}")
-    rej_path = rejects_path(output)
-    chunks = (_mapped_chunks(input, cohort_config, chunk_size) if cohort_config is not None
-              else _canonical_chunks(input, chunk_size))
+    model = load_model_ref(model_ref)
+    notes: list = []
+    chunks = (_mapped_chunks(input, cohort_config, chunk_size, encoding, notes) if cohort_config is not None
+              else _canonical_chunks(input, chunk_size, encoding, notes))
     update, bar = _progress_bar(progress, _count_rows(input) if cohort_config is None else None)
     n_in = n_scored = n_rejected = 0
     seen: set = set()
@@ -295,10 +311,12 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
     shift_doc = shift_summary(model, shift)
     shift_file = write_summary(shift_doc, output)
     summary = ScoreSummary(n_in, n_scored, n_rejected, time.perf_counter() - start, output, rej_path,
-                           shift_doc, shift_file)
+                           shift_doc, shift_file, tuple(notes))
     # The accounting invariant: every input row is scored or rejected, never both, never lost.
     assert n_in == n_scored + n_rejected, f"row accounting broken: {summary.line()}"
     if report is not None:
+        for note in notes:
+            print(note, file=sys.stderr)
         report(summary.line())
         if shift_doc["message"]:
             report(format_summary(shift_doc))

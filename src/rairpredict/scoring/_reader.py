@@ -14,38 +14,27 @@ from rairpredict.cohort.contract import load_contract
 from rairpredict.errors import CohortFileError
 
 _PARQUET = {".parquet", ".pq"}
-_CSV = {".csv", ".tsv", ".txt"}
+_CSV = {".csv", ".tsv", ".txt", ".tab"}
 _READ_BUFFER = 8 << 20
 
 
 # ---------------------------------------------------------------- reading
-def _csv_chunks(path: Path, chunk_size: int):
-    from rairpredict.cohort.io import _sniff_delimiter  # one sniffing rule for import and scoring
+def _csv_chunks(path: Path, chunk_size: int, encoding: str | None, notes: list):
+    """("canonical", (text chunk, source rows, reader rejects), offset, rows): one CSV reader for import and scoring."""
+    from rairpredict.cohort.io import csv_chunks
 
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        sample = fh.read(64 * 1024)
-    if not sample.strip():
-        raise CohortFileError(path, "empty file (no header, no rows)")
-    sep = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(sample)
-    reader = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                         encoding="utf-8-sig", chunksize=chunk_size)
-    done = 0
-    while True:
-        try:
-            chunk = next(reader)
-        except StopIteration:
-            return
-        except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
-            raise CohortFileError(path, f"unreadable CSV after data row {done}: "
-                                  f"{str(exc).splitlines()[0]}") from None
-        chunk.columns = [str(c).strip() for c in chunk.columns]
-        done += len(chunk)
-        yield chunk
+    sep = "\t" if path.suffix.lower() == ".tsv" else None
+    for frame, rows, rejects, offset, n in csv_chunks(path, chunk_size, delimiter=sep, encoding=encoding,
+                                                      notes=notes):
+        yield "canonical", (frame, rows, rejects), offset, n
 
 
 def _parquet_chunks(path: Path, chunk_size: int):
     import pyarrow.parquet as pq
 
+    from rairpredict.cohort.io import _check_parquet
+
+    _check_parquet(path)  # a CSV named .parquet is one line, not an Arrow error
     try:
         schema = pq.ParquetFile(path).schema_arrow
         # Text columns of coded fields arrive as pandas Categoricals: a few distinct
@@ -68,17 +57,24 @@ def _count_rows(path: Path) -> int | None:
     if path.suffix.lower() in _PARQUET:
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(path).metadata.num_rows
+        try:
+            return pq.ParquetFile(path).metadata.num_rows
+        except Exception:  # not Parquet after all: the reader says so in one line
+            return None
     return None
 
 
-def _canonical_chunks(path: Path, chunk_size: int):
-    """Yield ("canonical", raw chunk, row offset, rows in): validated where it is scored."""
+def _canonical_chunks(path: Path, chunk_size: int, encoding: str | None = None, notes: list | None = None):
+    """Yield ("canonical", raw chunk, row offset, rows in): validated where it is scored.
+
+    For CSV the raw chunk is (text frame, source rows, rows the reader rejected).
+    """
     suffix = path.suffix.lower()
+    if suffix in _CSV:
+        yield from _csv_chunks(path, chunk_size, encoding, [] if notes is None else notes)
+        return
     if suffix in _PARQUET:
         chunks = _parquet_chunks(path, chunk_size)
-    elif suffix in _CSV:
-        chunks = _csv_chunks(path, chunk_size)
     else:  # Excel and friends cannot be streamed
         from rairpredict.cohort.io import read_table
 
@@ -90,10 +86,12 @@ def _canonical_chunks(path: Path, chunk_size: int):
         offset += len(raw)
 
 
-def _mapped_chunks(path: Path, config, chunk_size: int):
+def _mapped_chunks(path: Path, config, chunk_size: int, encoding: str | None = None, notes: list | None = None):
     from rairpredict.cohort.importer import import_cohort
 
-    result = import_cohort(path, config)
+    result = import_cohort(path, config, encoding=encoding)
+    if notes is not None:
+        notes.extend(n for n in result.notes if n.startswith("note: ") and "read as" in n)
     table, n = result.table, result.n_in
     if len(table) == 0:
         yield "mapped", (table, result.rejects), 0, n

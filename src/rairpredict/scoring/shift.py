@@ -377,6 +377,9 @@ def summary_path(output) -> Path:
 
 def write_summary(summary: dict, output) -> Path:
     """Write the summary as JSON beside ``output``; returns its path."""
+    from rairpredict.cohort.io import atomic_path
+
     path = summary_path(output)
-    path.write_text(json.dumps(summary, indent=2, default=float), encoding="utf-8")
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(summary, indent=2, default=float), encoding="utf-8")
     return path

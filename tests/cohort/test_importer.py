@@ -196,8 +196,9 @@ def _cases(tmp_path):
 
 def test_cli_file_errors_one_line_exit_1_or_2(tmp_path, capsys):
     for argv, needle in _cases(tmp_path):
-        # 2: a usage mistake (the file does not exist); 1: a problem of a file's content
-        assert main(argv) == (2 if needle == "does not exist" else 1), argv
+        # 2: a usage or config mistake (no such file, a config naming an unknown field, no config); 1: content
+        usage = ("does not exist", "unknown canonical field", "not a canonical field", "unknown unit")
+        assert main(argv) == (2 if any(u in needle for u in usage) else 1), argv
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and needle in err and "Traceback" not in err, err
 

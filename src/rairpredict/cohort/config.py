@@ -201,7 +201,7 @@ class _Checker:
         self.doc = doc
 
     def fail(self, rule, key=None, at=()):
-        raise CohortFileError(self.doc.where(*at), rule, column=key)
+        raise CohortFileError(self.doc.where(*at), rule, column=key, usage=True)  # a config mistake: exit 2
 
     def unknown(self, keys, allowed, where, at=()):
         extra = [k for k in keys if k not in allowed]
@@ -451,5 +451,5 @@ def load_cohort_config(path) -> CohortConfig:
         message names the file, the key's line and the nearest valid key.
     """
     path = Path(path)
-    doc = load_yaml(path, error=lambda where, msg: CohortFileError(where, msg))
+    doc = load_yaml(path, error=lambda where, msg: CohortFileError(where, msg, usage=True))  # exit 2
     return _build(doc, base=path.resolve().parent)

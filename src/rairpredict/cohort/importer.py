@@ -120,7 +120,7 @@ def _check_canonical(raw: pd.DataFrame, path, contract) -> None:
                               "columns): describe the file in a cohort config (start from "
                               "configs/cohorts/example_custom.yaml; `rairpredict fields` lists the canonical "
                               f"fields) and run `rairpredict validate {path} --cohort-config CONFIG.yaml`",
-                              column=str(foreign[0]))
+                              column=str(foreign[0]), usage=True)  # the command lacks its config: exit 2
 
 
 def _add_reader_rejects(result: ImportResult, raw: pd.DataFrame) -> None:

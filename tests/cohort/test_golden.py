@@ -48,12 +48,15 @@ def same(got: pd.DataFrame, want: pd.DataFrame) -> None:
 @pytest.mark.parametrize("case", list(make_golden.CASES))
 def test_validation_and_derivation_match_the_golden_results(inputs, case):
     result, derived = make_golden.run_case(inputs, case)
-    want_rejects = expected(f"{case}_rejects")
-    # the fixture is bad-row rich: every rule occurs, in every case, several times
-    assert want_rejects["rule"].nunique() >= 8 and len(want_rejects) > 500
+    want_rejects, want_warnings = expected(f"{case}_rejects"), expected(f"{case}_warnings")
+    # the fixture is bad-row rich: (nearly) every rule occurs, in every case, many times
+    problems = pd.concat([want_rejects, want_warnings])
+    assert problems["rule"].nunique() >= 8 and len(problems) > 500
     assert result.n_in == len(inputs[make_golden.CASES[case][0]])
     same(result.rejects, want_rejects)
     same(result.flags, expected(f"{case}_flags"))
+    same(result.warnings, want_warnings)
+    assert result.table.attrs == pd.read_parquet(GOLDEN / f"expected_{case}_table.parquet").attrs
     same(result.table, expected(f"{case}_table"))
     same(derived, expected(f"{case}_derived"))
 

@@ -23,7 +23,13 @@ Regenerate ONLY when the rules change on purpose (a new rule, a new message),
 and say so in the commit: the point of the fixture is that a refactoring does
 not move it::
 
-    PYTHONPATH=src python tests/cohort/golden/make_golden.py
+    PYTHONPATH=src python tests/cohort/golden/make_golden.py            # expected results only
+    PYTHONPATH=src python tests/cohort/golden/make_golden.py --new-inputs   # also new inputs (simulator)
+
+History: made before the vectorised rewrite (issue 15); expected results
+regenerated once after the cohort-config work (issue 10) changed the
+messages of unreadable values and added the optional-field policy, source
+names and extra fields (cases ``text_policy``, ``typed_missing``).
 """
 from __future__ import annotations
 
@@ -44,7 +50,36 @@ CASES = {
                                   "decimal": ",", "missing_tokens": ("", "NA", "-")}),
     "typed": ("typed", {"check_duplicates": False, "row_offset": 1000}),
     "typed_tokens": ("typed", {"missing_tokens": ("NA", "", "n/a"), "source_rows": "reversed"}),
+    # optional-field policy (bad optional values set missing, with warnings), source names, extra fields
+    "text_policy": ("text_extra", {"invalid": {"tumour_size_mm": "missing", "smoking": "missing",
+                                               "histology": "missing", "ete": "missing", "ln_positive": "missing",
+                                               "ln_examined": "missing", "vascular_invasion_foci": "missing",
+                                               "ki67_pct": "missing", "grade": "missing"},
+                                   "sources": {"age_years": "Age", "tumour_size_mm": "Size (mm)", "ete": "ETE",
+                                               "ki67_pct": "Ki-67"},
+                                   "schema": "extras"}),
+    "typed_missing": ("typed", {"invalid": "missing"}),
 }
+
+
+def extra_fields():
+    """Extra fields a cohort config could declare (number with a range, own boolean codes, category)."""
+    from rairpredict.cohort.contract import Field
+
+    return [Field("ki67_pct", "float", "pathology", unit="%", range=(0.0, 100.0), plausible=(0.0, 80.0), extra=True),
+            Field("rai_flag", "bool", "pre_therapy", true_codes=("pos", "+"), false_codes=("neg", "-"), extra=True),
+            Field("grade", "category", "pathology", categories=("g1", "g2", "g3"), extra=True)]
+
+
+def _with_extras(text: pd.DataFrame) -> pd.DataFrame:
+    """``text`` plus raw text of the extra fields, good and bad (deterministic, no simulator)."""
+    rng = np.random.default_rng(SEED + 1)
+    n = len(text)
+    out = text.copy()
+    out["ki67_pct"] = rng.choice(["3", "12.5", "", "95", "150", "-1", "abc", " 7 ", "85"], n)
+    out["rai_flag"] = rng.choice(["pos", "neg", "+", "-", "POS", "", "yes", "maybe"], n)
+    out["grade"] = rng.choice(["g1", "G2", " g3 ", "", "g4", "high"], n)
+    return out
 
 _BAD = {
     "float": ["abc", "1..2", "12,5", "inf", "-inf", "nan", "NaN", "1e400", " ", "-1", "1e9", "0x10", "5 mg",
@@ -173,6 +208,10 @@ def run_case(inputs: dict, name: str):
     which, kwargs = CASES[name]
     kwargs = dict(kwargs)
     raw = inputs[which]
+    if kwargs.get("schema") == "extras":
+        from rairpredict.cohort.contract import load_contract
+
+        kwargs["schema"] = load_contract().extend(extra_fields())
     if kwargs.get("source_rows") == "reversed":
         kwargs["source_rows"] = np.arange(len(raw), 0, -1) + 10
     result = validate_canonical(raw, file=f"{name}.csv", **kwargs)
@@ -229,24 +268,30 @@ def read_inputs() -> dict:
     """The stored inputs as the tests see them."""
     inputs = {k: pd.read_parquet(HERE / f"input_{k}.parquet") for k in ("text", "text_comma", "clean")}
     inputs["typed"] = _decode(pd.read_parquet(HERE / "input_typed.parquet"))
+    inputs["text_extra"] = _with_extras(inputs["text"])
     return inputs
 
 
-def main() -> None:
-    text, comma, typed, clean = make_inputs()
-    for k, frame in {"text": text, "text_comma": comma, "typed": _encode(typed), "clean": clean}.items():
-        frame.to_parquet(HERE / f"input_{k}.parquet", compression="zstd")
+def main(new_inputs: bool = False) -> None:
+    """Write the expected results (and, with ``new_inputs`` or when absent, the inputs)."""
+    if new_inputs or not (HERE / "input_text.parquet").is_file():
+        text, comma, typed, clean = make_inputs()
+        for k, frame in {"text": text, "text_comma": comma, "typed": _encode(typed), "clean": clean}.items():
+            frame.to_parquet(HERE / f"input_{k}.parquet", compression="zstd")
     inputs = read_inputs()  # what the test reads (object columns may come back typed)
     for name in CASES:
         result, derived = run_case(inputs, name)
         for part, frame in (("table", result.table), ("rejects", result.rejects), ("flags", result.flags),
-                            ("derived", derived)):
+                            ("warnings", result.warnings), ("derived", derived)):
             frame.to_parquet(HERE / f"expected_{name}_{part}.parquet", compression="zstd")
         print(f"{name}: n_in {result.n_in}, accepted {len(result.table)}, rejected {result.n_rejected}, "
-              f"rejects {len(result.rejects)} ({result.rejects['rule'].nunique()} rules), flags {len(result.flags)}")
+              f"rejects {len(result.rejects)} ({result.rejects['rule'].nunique()} rules), flags {len(result.flags)}, "
+              f"warnings {len(result.warnings)}")
     for name, frame in derive_cases(inputs["clean"]).items():
         frame.to_parquet(HERE / f"expected_{name}.parquet", compression="zstd")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(new_inputs="--new-inputs" in sys.argv)

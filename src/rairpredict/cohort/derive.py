@@ -68,8 +68,57 @@ def col_str(table: pd.DataFrame, name: str) -> np.ndarray:
     return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
 
 
-def tri_in(values: np.ndarray, members) -> np.ndarray:
-    """Three-valued membership of a string array in ``members`` (None -> NaN)."""
+class Coded:
+    """A category/string column as codes into its distinct values (-1 = missing).
+
+    Compares like :func:`col_str`'s object array (``coded == "TX"``, ``coded == None``
+    elementwise; missing equals only None) and :func:`tri_in` accepts it, but each
+    test reads the few distinct values instead of every row's string.
+    """
+
+    def __init__(self, values):
+        if isinstance(values, Coded):
+            self.codes, self.values = values.codes, values.values
+        elif isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+            values = pd.Series(values)
+            self.codes = values.cat.codes.to_numpy(np.intp)
+            self.values = np.asarray(values.cat.categories, dtype=object)
+        else:
+            self.codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+            self.values = np.asarray(uniques, dtype=object)
+
+    def isin(self, members) -> np.ndarray:
+        """Elementwise membership (missing is never a member)."""
+        members = list(members)
+        return self.per_value(np.array([v in members for v in self.values], dtype=bool), False)
+
+    def per_value(self, per_value, missing) -> np.ndarray:
+        """``per_value[codes]`` with ``missing`` where the code is -1."""
+        return np.append(np.asarray(per_value), [missing]).take(self.codes)
+
+    def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
+        if other is None:
+            return self.codes < 0
+        return self.per_value(np.array([v == other for v in self.values], dtype=bool), False)
+
+    def __ne__(self, other) -> np.ndarray:  # type: ignore[override]
+        return ~(self == other)
+
+    __hash__ = None
+
+
+def col_coded(table: pd.DataFrame, name: str) -> Coded:
+    """Category/string column as :class:`Coded`; absent -> all missing."""
+    if name not in table:
+        return Coded(np.full(len(table), None, dtype=object))
+    return Coded(table[name].array if isinstance(table[name].dtype, pd.CategoricalDtype) else col_str(table, name))
+
+
+def tri_in(values, members) -> np.ndarray:
+    """Three-valued membership of a string array (or :class:`Coded`) in ``members`` (None -> NaN)."""
+    if isinstance(values, Coded):
+        hit = pd.Series(values.values, dtype=object).isin(list(members)).to_numpy(float)
+        return values.per_value(hit, np.nan)
     hit = pd.Series(values, dtype=object).isin(list(members)).to_numpy()
     return np.where(pd.isna(values), np.nan, hit.astype(float))
 
@@ -83,16 +132,24 @@ def tri_cmp(x: np.ndarray, threshold: float, op: str) -> np.ndarray:
         return np.where(np.isnan(x), np.nan, ops[op](x, threshold).astype(float))
 
 
+def _kleene(args, decisive: float) -> np.ndarray:
+    """``decisive`` if any argument is, else unknown if any is unknown, else the other value."""
+    args = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
+    hit, unknown = np.zeros(args[0].shape, dtype=bool), np.zeros(args[0].shape, dtype=bool)
+    for a in args:
+        hit |= a == decisive
+        unknown |= np.isnan(a)
+    return np.where(hit, decisive, np.where(unknown, np.nan, 1.0 - decisive))
+
+
 def tri_and(*args: np.ndarray) -> np.ndarray:
     """Kleene AND: False if any False, else unknown if any unknown, else True."""
-    a = np.vstack(np.broadcast_arrays(*args)).astype(float)
-    return np.where((a == 0).any(0), 0.0, np.where(np.isnan(a).any(0), np.nan, 1.0))
+    return _kleene(args, 0.0)
 
 
 def tri_or(*args: np.ndarray) -> np.ndarray:
     """Kleene OR: True if any True, else unknown if any unknown, else False."""
-    a = np.vstack(np.broadcast_arrays(*args)).astype(float)
-    return np.where((a == 1).any(0), 1.0, np.where(np.isnan(a).any(0), np.nan, 0.0))
+    return _kleene(args, 1.0)
 
 
 def tri_not(a: np.ndarray) -> np.ndarray:
@@ -145,16 +202,15 @@ def derive_ajcc8_stage(age, t, n, m) -> np.ndarray:
     ['I', 'II']
     """
     age = np.asarray(age, dtype=float)
-    t, n, m = (pd.Series(np.asarray(x, dtype=object)).where(pd.notna(x), None).to_numpy(object)
-               for x in (t, n, m))
+    t, n, m = (Coded(x) for x in (t, n, m))
     cut = clinical.AJCC8_AGE_CUTOFF_YEARS
     young = age < cut
     old = age >= cut
     m0, m1 = m == "M0", m == "M1"
-    t12 = pd.Series(t, dtype=object).isin(["T1a", "T1b", "T1", "T2"]).to_numpy()
-    t3 = pd.Series(t, dtype=object).isin(["T3a", "T3b", "T3"]).to_numpy()
-    n0 = pd.Series(n, dtype=object).isin(["N0", "NX"]).to_numpy()
-    n1 = pd.Series(n, dtype=object).isin(ajcc.N1_CATEGORIES).to_numpy()
+    t12 = t.isin(["T1a", "T1b", "T1", "T2"])
+    t3 = t.isin(["T3a", "T3b", "T3"])
+    n0 = n.isin(["N0", "NX"])
+    n1 = n.isin(ajcc.N1_CATEGORIES)
     conditions = [
         young & m0,
         young & m1,
@@ -219,11 +275,11 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     numpy.ndarray of object
         "low", "intermediate", "high" or None.
     """
-    hist = col_str(table, "histology")
-    ete = col_str(table, "ete")
-    t = col_str(table, "t_stage")
-    n = col_str(table, "n_stage")
-    m = col_str(table, "m_stage")
+    hist = col_coded(table, "histology")
+    ete = col_coded(table, "ete")
+    t = col_coded(table, "t_stage")
+    n = col_coded(table, "n_stage")
+    m = col_coded(table, "m_stage")
     ln_pos = col_float(table, "ln_positive")
     node_mm = col_float(table, "largest_node_mm")
     size = col_float(table, "tumour_size_mm")
@@ -243,7 +299,7 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     ete_any = tri_in(ete, ("minimal", "gross"))
 
     # A named metastasis site makes M1 certain; "none" adds nothing to m_stage.
-    site = tri_in(col_str(table, "distant_met_site"), _DISTANT_SITES)
+    site = tri_in(col_coded(table, "distant_met_site"), _DISTANT_SITES)
     distant = np.where(site == 1, 1.0, np.where(m == "MX", np.nan, tri_in(m, ("M1",))))
     n1 = np.where(n == "NX", 0.0, tri_in(n, ajcc.N1_CATEGORIES))
     n1 = tri_or(n1, tri_cmp(ln_pos, 0, ">"))
@@ -340,7 +396,11 @@ DERIVED_FIELDS = ("ln_ratio", "tg_tsh_ratio", "tgab_positive", "ajcc8_stage", "a
 
 
 def add_derived(table: pd.DataFrame, only=None) -> pd.DataFrame:
-    """Return a copy of ``table`` with every derived contract field computed.
+    """Return ``table`` with every derived contract field computed.
+
+    The result is a new frame and the input is left as it is, but the columns
+    that are not recomputed are shared with the input, not copied: copy the
+    result before writing into those columns in place.
 
     Fields: ``ln_ratio``, ``ajcc8_stage``, ``ata_risk_2015``, ``tg_tsh_ratio``,
     ``tgab_positive``, ``t_eff_h`` (see contract.yaml).  Source values of
@@ -369,7 +429,9 @@ def add_derived(table: pd.DataFrame, only=None) -> pd.DataFrame:
     unknown = wanted - set(DERIVED_FIELDS)
     if unknown:
         raise ValueError(f"not derived fields: {sorted(unknown)}; expected some of {list(DERIVED_FIELDS)}")
-    out = table.copy()
+    # A shallow copy: the new columns are set on the copy (pandas replaces a column's
+    # array, never writes into it), the input's columns are shared, not duplicated.
+    out = table.copy(deep=False)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if "ln_ratio" in wanted:
             pos, exam = col_float(table, "ln_positive"), col_float(table, "ln_examined")
@@ -381,8 +443,8 @@ def add_derived(table: pd.DataFrame, only=None) -> pd.DataFrame:
         tgab = col_float(table, "tgab_iu_ml")
         out["tgab_positive"] = to_boolean(tri_cmp(tgab, clinical.TGAB_POSITIVE_IU_ML, ">"))
     if "ajcc8_stage" in wanted:
-        stage = derive_ajcc8_stage(col_float(table, "age_years"), col_str(table, "t_stage"),
-                                   col_str(table, "n_stage"), col_str(table, "m_stage"))
+        stage = derive_ajcc8_stage(col_float(table, "age_years"), col_coded(table, "t_stage"),
+                                   col_coded(table, "n_stage"), col_coded(table, "m_stage"))
         out["ajcc8_stage"] = to_category(_keep_source(stage, table, "ajcc8_stage"), "ajcc8_stage")
     if "ata_risk_2015" in wanted:
         risk = derive_ata_risk_2015(table)

@@ -1,0 +1,230 @@
+"""Issue 15 figures: the scoring pipeline against its baselines, each measured in the same run.
+
+Prints, for the demo's default model and ``--n`` simulated patients (Parquet in and out):
+
+* **validation + derivation** of every row (chunks of 100k, as ``score`` does),
+  with this source tree and, when ``--baseline`` names a git commit, with that
+  commit's ``src/`` in a subprocess (same input, same machine, same minute):
+  seconds per 1M rows and the ratio;
+* **end to end** ``score_file(explain=0)`` and ``score_file(explain=3)``
+  (``jobs=1``) beside the raw work of the same columns: Parquet read +
+  XGBoost ``predict`` (+ exact SHAP with the cached explainer) + Parquet write
+  of the output, and the ratio (goal <= 2.0);
+* **--jobs scaling**: ``score_file(explain=3)`` with ``jobs=2`` against ``jobs=1``
+  (goal >= 1.7 on 2 idle cores);
+* **cold start**: ``rairpredict --help`` (goal <= 0.5 s) and ``rairpredict score``
+  of a one-row file to its output (goal <= 1.0 s), beside ``python -c pass`` and
+  ``python -c "import pandas, pyarrow, xgboost"``, median of ``--repeat`` runs;
+* **one row in process, warm**: the pyfunc path (validation + derivation +
+  ``score_frame(explain=3)``), median and p90 of 200 calls (goal <= 5 ms),
+  beside XGBoost's own one-row ``predict``.
+
+The machine is shared: the load average is printed beside the figures; rerun
+on an idle machine for the numbers that count. Never a timed assertion.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/bench_pipeline.py --n 1000000 --baseline 46725be
+    .venv/bin/python benchmarks/bench_pipeline.py --n 200000 --skip-e2e          # quick
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+OUT = Path(__file__).resolve().parent / "out"
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def _load() -> str:
+    return "load average {:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
+
+
+_VALIDATE = r"""
+import json, sys, time
+import pyarrow.parquet as pq
+from rairpredict.cohort.derive import add_derived
+from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.validate import validate_canonical
+contract = load_contract()
+pf = pq.ParquetFile(sys.argv[1])
+rows, v, d = 0, 0.0, 0.0
+for batch in pf.iter_batches(batch_size=100_000):
+    raw = batch.to_pandas()
+    raw = raw[[c for c in raw.columns if c in contract]]  # an older contract may lack newer fields
+    t0 = time.perf_counter()
+    result = validate_canonical(raw, row_offset=rows)
+    t1 = time.perf_counter()
+    add_derived(result.table)
+    d += time.perf_counter() - t1
+    v += t1 - t0
+    rows += len(raw)
+print(json.dumps({"rows": rows, "validate": v, "derive": d}))
+"""
+
+
+def _validate_seconds(src: Path, code_root: Path) -> dict:
+    """Validation and derivation seconds of every row of ``src`` with the package under ``code_root``."""
+    env = {**os.environ, "PYTHONPATH": str(code_root)}
+    res = subprocess.run([sys.executable, "-c", _VALIDATE, str(src)], check=True, capture_output=True, text=True,
+                         env=env, cwd=tempfile.gettempdir())
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def _baseline_tree(commit: str) -> Path:
+    """``src/`` of ``commit`` (git archive), cached under benchmarks/out/."""
+    dest = OUT / f"src_{commit}"
+    if not (dest / "src" / "rairpredict").is_dir():
+        dest.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "src"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "src"
+
+
+def _raw_pipeline(model, src: Path, scored: Path, explain: int) -> dict:
+    """Seconds of the raw work behind ``score``: read, predict (+ exact SHAP), write the same columns."""
+    import pyarrow.parquet as pq
+    import xgboost as xgb
+
+    from bench_score import _prepared
+    from rairpredict.scoring._frame import tree_explainer
+
+    t0 = time.perf_counter()
+    for batch in pq.ParquetFile(src).iter_batches(batch_size=100_000):
+        batch.to_pandas()
+    read = time.perf_counter() - t0
+    X = _prepared(model, src)
+    booster = model.classifier.get_booster()
+    threads = len(os.sched_getaffinity(0))
+    t0 = time.perf_counter()
+    booster.predict(xgb.DMatrix(X, missing=np.nan, nthread=threads), output_margin=True, validate_features=False)
+    predict = time.perf_counter() - t0
+    shap = 0.0
+    if explain:
+        explainer = tree_explainer(model)
+        explainer.contributions(X[:1000], nthread=threads)  # tables warm, as in a long scoring run
+        t0 = time.perf_counter()
+        explainer.contributions(X, nthread=threads)
+        shap = time.perf_counter() - t0
+    table = pq.read_table(scored)
+    t0 = time.perf_counter()
+    pq.write_table(table, OUT / "raw_write.parquet")
+    write = time.perf_counter() - t0
+    return {"read": read, "predict": predict, "shap": shap, "write": write}
+
+
+def _median_wall(cmd: list[str], repeat: int, env=None) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env, cwd=tempfile.gettempdir())
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def _cold_start(repeat: int) -> None:
+    from rairpredict.scoring.pyfunc import to_pyfunc_input
+    from rairpredict.simulation.simulate import simulate_cohort
+
+    one = OUT / "one_row.csv"
+    to_pyfunc_input(simulate_cohort(1, seed=7)).to_csv(one, index=False)
+    py = sys.executable
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    base = _median_wall([py, "-c", "pass"], repeat, env)
+    libs = _median_wall([py, "-c", "import pandas, pyarrow, xgboost"], repeat, env)
+    helps = _median_wall([py, "-m", "rairpredict", "--help"], repeat, env)
+    score = _median_wall([py, "-m", "rairpredict", "score", "-i", str(one), "-o", str(OUT / "one_row.scores.csv")],
+                         repeat, env)
+    print(f"cold start (median of {repeat}): python -c pass {base:.2f} s; import pandas+pyarrow+xgboost "
+          f"{libs:.2f} s; `rairpredict --help` {helps:.2f} s (goal <= 0.5); `rairpredict score` of one row, "
+          f"start to output file {score:.2f} s (goal <= 1.0; {score / libs:.2f} x the library imports)  [{_load()}]")
+
+
+def _one_row(model, calls: int = 200) -> None:
+    from rairpredict.scoring._frame import score_frame
+    from rairpredict.scoring.pyfunc import _canonical, to_pyfunc_input
+    from rairpredict.simulation.simulate import simulate_cohort
+
+    row = to_pyfunc_input(simulate_cohort(1, seed=5))
+
+    def once():
+        return score_frame(model, _canonical(row), explain=3)
+
+    for _ in range(20):
+        once()
+    times = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t0)
+    X = model.transform(_canonical(row))
+    clf = model.classifier
+    for _ in range(20):
+        clf.predict_proba(X)
+    raw = []
+    for _ in range(calls):
+        t0 = time.perf_counter()
+        clf.predict_proba(X)
+        raw.append(time.perf_counter() - t0)
+    med, p90, rmed = 1000 * np.median(times), 1000 * np.quantile(times, 0.9), 1000 * np.median(raw)
+    print(f"one row in process, warm (validate + derive + score_frame explain=3): median {med:.1f} ms, "
+          f"p90 {p90:.1f} ms (goal <= 5); XGBoost predict_proba of the row alone {rmed:.2f} ms "
+          f"(ratio {med / rmed:.0f})  [{_load()}]")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--n", type=int, default=1_000_000)
+    p.add_argument("--baseline", default=None, help="git commit whose src/ is the validation baseline")
+    p.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end and jobs runs")
+    p.add_argument("--repeat", type=int, default=5, help="cold-start runs (median)")
+    args = p.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    from bench_score import _cohort
+    from rairpredict.scoring import load_model_ref, score_file
+
+    print(f"cores {len(os.sched_getaffinity(0))}; {_load()}")
+    src = _cohort(args.n)
+    per = 1_000_000 / args.n
+    now = _validate_seconds(src, ROOT / "src")
+    line = (f"validation {now['validate'] * per:.2f} s + derivation {now['derive'] * per:.2f} s per 1M rows "
+            f"(this tree)")
+    if args.baseline:
+        then = _validate_seconds(src, _baseline_tree(args.baseline))
+        line += (f"; baseline {args.baseline}: {then['validate'] * per:.2f} s + {then['derive'] * per:.2f} s; "
+                 f"ratio baseline/now: validation {then['validate'] / now['validate']:.1f} x, derivation "
+                 f"{then['derive'] / now['derive']:.1f} x")
+    print(line + f"  [{_load()}]")
+
+    model = load_model_ref(None)
+    if not args.skip_e2e:
+        runs = {}
+        for explain, jobs in ((0, 1), (3, 1), (3, 2)):
+            out = OUT / f"pipeline_e{explain}_j{jobs}.parquet"
+            runs[explain, jobs] = (score_file(model, src, out, explain=explain, jobs=jobs, progress=False, report=None).seconds, out)
+        for explain in (0, 3):
+            raw = _raw_pipeline(model, src, runs[explain, 1][1], explain)
+            total = sum(raw.values())
+            e2e = runs[explain, 1][0]
+            print(f"--explain {explain}, jobs 1: end to end {e2e:.1f} s; raw read {raw['read']:.1f} + predict "
+                  f"{raw['predict']:.1f} + SHAP {raw['shap']:.1f} + write {raw['write']:.1f} = {total:.1f} s; "
+                  f"ratio {e2e / total:.2f} (goal <= 2.0)  [{_load()}]")
+        t1, t2 = runs[3, 1][0], runs[3, 2][0]
+        print(f"--explain 3: jobs 1 {t1:.1f} s, jobs 2 {t2:.1f} s: speed-up {t1 / t2:.2f} x "
+              f"(goal >= 1.7 on 2 idle cores)  [{_load()}]")
+    _cold_start(args.repeat)
+    _one_row(model)
+
+
+if __name__ == "__main__":
+    main()

@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from rairpredict import __version__
+from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR
 from rairpredict.evaluation import (age_band, optimism_corrected, riley_sample_size, sample_size_warning,
                                     subgroup_metrics)
 from rairpredict.experiment.data import TargetData, load_target_data
@@ -221,6 +222,8 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         "params": params, "tuning": tuning_info, "threshold": cfg.threshold,
         "limitations": _limitations(data, sample_size, cfg),
         "label_definition": cfg.label, "decision_point": cfg.decision_point,
+        # the cohort config's extra columns the model reads (type, stage, values): scoring validates them
+        "extra_fields": [f for f in data.table.attrs.get(EXTRA_FIELDS_ATTR, []) if f["name"] in cfg.features],
     })
     # the training profile every scoring path checks new inputs against (aggregates only)
     from rairpredict.scoring.shift import PROFILE_KEY, input_profile

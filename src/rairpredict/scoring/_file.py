@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 
 from rairpredict.cohort.contract import load_contract
+from rairpredict.cohort.contract import schema_of
 from rairpredict.cohort.io import MISSING_TOKENS, atomic_path, check_paths
 from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
 from rairpredict.errors import CohortFileError
@@ -98,7 +99,8 @@ def _score_chunk(context: dict, item):
             payload, source_rows, read_rejects = payload
         raw = payload.to_pandas() if isinstance(payload, pa.RecordBatch) else payload
         result = validate_canonical(raw, file=context["path"], row_offset=offset, source_rows=source_rows,
-                                    check_duplicates=True, missing_tokens=MISSING_TOKENS)
+                                    check_duplicates=True, missing_tokens=MISSING_TOKENS,
+                                    schema=context.get("schema"))
         table, rejects = add_derived(result.table, only=context["derived"]), result.rejects
         if read_rejects is not None and len(read_rejects):
             rejects = (pd.concat([read_rejects, rejects], ignore_index=True)
@@ -265,7 +267,9 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
     seen: set = set()
     context = {"model": model, "path": input, "explain": int(explain), "with_inputs": with_inputs,
                "parquet": output.suffix.lower() in _PARQUET, "derived": _derived_inputs(model),
-               "strict_inputs": bool(strict_inputs)}
+               "strict_inputs": bool(strict_inputs),
+               # a model trained with a cohort config's extra columns validates them by their stored types
+               "schema": schema_of(extras=model.metadata.get("extra_fields"))}
     shift = ShiftCounts()
     results = None
     # The per-chunk collections then scan only what scoring creates, not every object

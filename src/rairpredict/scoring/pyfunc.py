@@ -82,13 +82,14 @@ def synthetic_input_example(n: int = 3, seed: int = 12345) -> pd.DataFrame:
     return to_pyfunc_input(simulate_cohort(n, seed=seed)).reset_index(drop=True)
 
 
-def _canonical(model_input: pd.DataFrame) -> pd.DataFrame:
+def _canonical(model_input: pd.DataFrame, extra_fields=None) -> pd.DataFrame:
+    from rairpredict.cohort.contract import schema_of
     from rairpredict.cohort.derive import add_derived
     from rairpredict.cohort.validate import validate_canonical
 
-    contract = load_contract()
+    contract = schema_of(extras=extra_fields)  # the contract plus the model's extra columns
     frame = model_input[[c for c in model_input.columns if c in contract]]
-    result = validate_canonical(frame, file="<request>", check_duplicates=False)
+    result = validate_canonical(frame, file="<request>", check_duplicates=False, schema=contract)
     if result.n_rejected:
         counts = result.rejects.groupby(["rule", "column"]).size().sort_values(ascending=False)
         parts = [f"{n} x {rule} ({col})" for (rule, col), n in counts.head(5).items()]
@@ -126,7 +127,8 @@ class RiskModelPyfunc(PythonModel):
         params = params or {}
         explain = int(params.get("explain", self.explain))
         strict = str(params.get("strict_inputs", False)).lower() in ("true", "1", "yes")
-        table = _canonical(pd.DataFrame(model_input).reset_index(drop=True))
+        table = _canonical(pd.DataFrame(model_input).reset_index(drop=True),
+                           self.model.metadata.get("extra_fields"))
         out, counts = score_frame_checked(self.model, table, explain=explain, strict_inputs=strict)
         summary = shift_summary(self.model, counts)
         if summary["inputs_absent"]:

@@ -62,6 +62,11 @@ def review_model(cohort):
         model = fit_risk_model(cohort, y, features=FEATURES, decision_point="pre_therapy", kind="logistic",
                                params={"C": 1.0}, seed=0, target="rair", label="rair")
     model.metadata.update(_metadata(len(y), int(y.sum())))
+    # what training stores from its out-of-fold predictions (here in-sample: the figures only feed the page)
+    from rairpredict.experiment.development import development_summary
+
+    model.metadata["development"] = development_summary(y, model.predict_proba(cohort), bands=model.bands,
+                                                        band_names=model.band_names, threshold=0.1)
     return model
 
 

@@ -88,7 +88,7 @@ def test_filters_and_search_reduce_rows(page, review_scores):
     assert 0 < n_high < len(review_scores)
     assert page.locator("#patients-body tr").count() == n_high
     page.click("#reset")
-    page.select_option("#filter-preparation", "rhtsh")
+    page.select_option("#filter-preparation", "recombinant human TSH (rhTSH)")
     n_rh = int((review_scores["input__preparation"].astype(str) == "rhtsh").sum())
     assert 0 < n_rh < len(review_scores)
     assert page.locator("#patients-body tr").count() == n_rh
@@ -109,7 +109,8 @@ def test_patient_view_shows_contributions_and_flags(page, review_scores):
     assert page.text_content("#pv-band") == top["risk_band"]
     reasons = page.locator("#pv-reasons .wf-text").all_text_contents()
     assert len(reasons) == 3
-    assert reasons[0].endswith(f"— {top['reason_1_direction']}")
+    verb = "raises" if "rais" in top["reason_1_direction"] else "lowers"
+    assert f"— {verb} the risk" in reasons[0] and reasons[0].endswith(".")
     assert page.locator("#pv-reasons .wf-bar").count() == 3
     assert page.locator("#pv-inputs tr").count() == sum(c.startswith("input__") for c in review_scores.columns)
     assert "Li 2018" in page.text_content("#pv-published")
@@ -144,7 +145,33 @@ def test_print_layout_hides_controls_and_keeps_the_table(page, review_scores):
     assert page.is_visible("#pv-reasons")
 
 
-def test_screenshots_of_both_views(browser, review_file):
-    cohort, patient = capture_review(browser, review_file, ARTIFACTS)
-    for path in (cohort, patient):
+def test_screenshots_of_both_views_at_phone_and_desktop_width(browser, review_file):
+    paths = capture_review(browser, review_file, ARTIFACTS)
+    assert sorted(p.name for p in paths) == [f"review_{v}_{d}.png" for v in ("cohort", "patient")
+                                             for d in ("desktop", "phone")]
+    for path in paths:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 20_000
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_visible_text_has_no_internal_identifiers(browser, review_file, width):
+    """What a clinician sees at phone and desktop width, list and patient view, panels open."""
+    from test_review_words import internal_tokens
+
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        page.goto(review_file.resolve().as_uri())
+        page.wait_for_selector("body[data-ready='1']")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        texts = [page.inner_text("body")]
+        for i in range(3):
+            page.locator("#patients-body tr").nth(i).click()
+            page.wait_for_selector("#patient-view:not([hidden])")
+            texts.append(page.inner_text("#patient-view"))
+            page.click("#back")
+        # no horizontal scrolling of the page on a phone
+        assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+    finally:
+        page.close()
+    hostile = "\n".join(texts)
+    assert internal_tokens(hostile) == []

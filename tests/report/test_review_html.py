@@ -57,9 +57,9 @@ def test_json_for_html_escapes_script_breakers():
 
 
 def test_model_panel_facts(html):
-    for fact in ("0.781 (95% CI 0.702–0.860)", "0.93 (95% CI 0.71–1.15)", "synthetic (simulated patients)",
+    for fact in ("0.781 (95% CI 0.702 to 0.860)", "0.93 (95% CI 0.71 to 1.15)", "synthetic (simulated patients)",
                  "does not replace, clinical judgement", "Internal validation only.", "pre-therapy",
-                 "2026-01-05T10:00:00+00:00", "rairpredict-rair v7", "predicted probability 15% or more"):
+                 "2026-01-05T10:00:00+00:00", "rairpredict-rair version 7", "predicted probability 15% or more"):
         assert fact in html, fact
 
 

@@ -21,7 +21,7 @@ def test_field_labels_are_plain_words_from_the_contract():
 
 def test_format_value():
     assert [format_value(v) for v in (114.0, "113.72", True, "False", "papillary_tall_cell", np.nan, None)] == \
-        ["114", "113.7", "yes", "no", "papillary tall cell", "", ""]
+        ["114", "113.7", "yes", "no", "papillary, tall cell", "", ""]
 
 
 def test_band_table_states_each_probability_range(review_model):
@@ -44,9 +44,9 @@ def test_payload_has_every_patient_with_reasons_in_words(review_scores, review_m
     row = next(i for i, f in enumerate(review_scores["reason_1_feature"]) if f == "tsh_stim_mu_l")
     reason = patients[row]["reasons"][0]
     value = format_value(review_scores["reason_1_value"].iloc[row])
-    assert reason["text"] == (f"Stimulated TSH on the day of 131I: {value} mU/L — "
-                              f"{review_scores['reason_1_direction'].iloc[row]}")
-    assert reason["log_odds"] == pytest.approx(review_scores["reason_1_log_odds"].iloc[row])
+    verb = review_scores["reason_1_direction"].iloc[row].replace(" risk", " the risk")
+    assert reason["text"].startswith(f"Stimulated TSH on the day of 131I: {value} mU/L — {verb} (about ")
+    assert reason["weight"] == pytest.approx(review_scores["reason_1_log_odds"].iloc[row])
     assert [f["field"] for f in payload["filters"]] == ["histology", "preparation"]
 
 
@@ -73,7 +73,7 @@ def test_published_scores_beside_the_model(review_scores, review_model):
     np.testing.assert_array_equal(got, expected.to_numpy(dtype=float))
     assert np.isfinite(got).sum() > len(got) // 2
     liu = next(s for s in patients[0]["published"] if s["key"] == "liu2022")
-    assert "points" not in liu and "fdg_pet" in liu["note"] and "pre_therapy" in liu["note"]
+    assert "points" not in liu and "FDG PET" in liu["note"] and "pre-therapy" in liu["note"]
 
 
 def test_csv_round_trip_gives_the_same_review_data(review_scores, review_model, tmp_path):

@@ -1,6 +1,8 @@
 """CLI: fields (the canonical contract) and schema (JSON Schemas of the YAML configs)."""
 from __future__ import annotations
 
+from rairpredict.cli import _args
+
 __all__ = ["add_fields", "add_schema", "SCHEMAS"]
 
 #: ``rairpredict schema KIND`` -> "module:function" returning the JSON Schema dict.
@@ -9,15 +11,16 @@ SCHEMAS = {"cohort": "rairpredict.cohort.config_schema:cohort_config_schema"}
 
 def add_fields(sub) -> None:
     p = sub.add_parser("fields", help="list every canonical field: type, unit, allowed values, stage, derived")
-    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--cohort-config", metavar="CFG", help="also list this cohort config's extra columns")
+    _args.add_common(p)  # --json: JSON instead of a table
     p.set_defaults(func=_cmd_fields)
 
 
 def add_schema(sub) -> None:
     p = sub.add_parser("schema", help="print or write the JSON Schema of a config, for editors that check YAML")
     p.add_argument("kind", choices=sorted(SCHEMAS), help="which config")
-    p.add_argument("-o", "--output", metavar="FILE", help="write it here (default: print)")
+    _args.add_output(p, "write it here (default: print)", required=False, metavar="FILE")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_schema)
 
 

@@ -39,6 +39,7 @@ from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR
 from rairpredict.evaluation import (age_band, optimism_corrected, riley_sample_size, sample_size_warning,
                                     subgroup_metrics)
 from rairpredict.experiment.data import TargetData, load_target_data
+from rairpredict.experiment.development import development_summary
 from rairpredict.experiment.summary import compare_models, oracle_summary, summarise_repeats
 from rairpredict.experiment.tuning import tune
 from rairpredict.experiment.validation import cross_validate_baseline, cross_validate_model
@@ -230,6 +231,10 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
 
     model.metadata[PROFILE_KEY] = input_profile(model, data.table, population=cfg.population,
                                                 cohort=data.cohort_name)
+    # aggregates of the out-of-fold predictions, so the review and the card work from the model alone
+    model.metadata["development"] = development_summary(
+        data.y, oof[final_model], bands=model.bands, band_names=model.band_names, threshold=cfg.threshold,
+        subgroups=subgroups, metrics=metrics, seed=cfg.validation["seed"])
     result = TargetResult(cfg.name, data.counts, metrics, comparisons, subgroups, oracle, sample_size,
                           optimism, model, protocol, skipped, time.perf_counter() - start, oof=oof)
     result.protocol = {**protocol, **timing}

@@ -19,6 +19,8 @@ import pandas as pd
 from rairpredict import __version__
 from rairpredict.cohort.contract import load_contract
 from rairpredict.errors import ContractError
+from rairpredict.report._words import (category_text, cohort_words, count_of, input_warning_text, outcome_words,
+                                       patients, pct, plain, reason_sentence)
 
 __all__ = ["review_payload", "model_summary", "field_label", "stage_text", "band_table", "INPUT_PREFIX",
            "JUDGEMENT_STATEMENT", "canonical_inputs"]
@@ -118,7 +120,7 @@ def format_value(value) -> str:
         return "yes" if text.lower() == "true" else "no"
     if re.fullmatch(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?", text):
         return f"{float(text):.4g}"
-    return text.replace("_", " ")
+    return category_text(text)
 
 
 def _split_list(value) -> list[str]:
@@ -133,7 +135,13 @@ def _pct(x: float) -> str:
 
 
 def band_table(model) -> list[dict]:
-    """One dict per risk band: name, probability range [lo, hi), colour, meaning."""
+    """One dict per risk band: name, probability range [lo, hi), colour, meaning, development counts.
+
+    ``observed`` says what the band meant in the development cohort ("in the
+    development cohort, N of M patients in this band had the outcome"), from
+    the out-of-fold counts training stores in ``metadata["development"]``.
+    """
+    stored = {b.get("name"): b for b in ((model.metadata or {}).get("development") or {}).get("bands", [])}
     names, cuts = list(model.band_names), [float(c) for c in model.bands]
     colours = _PALETTES.get(len(names)) or [_PALETTES[5][min(4, round(4 * i / max(len(names) - 1, 1)))]
                                             for i in range(len(names))]
@@ -147,17 +155,35 @@ def band_table(model) -> list[dict]:
             meaning = f"predicted probability {_pct(lo)} or more"
         else:
             meaning = f"predicted probability from {_pct(lo)} to below {_pct(hi)}"
-        out.append({"name": str(name), "lo": lo, "hi": hi, "colour": colours[i], "meaning": meaning})
+        dev = stored.get(str(name))
+        if dev is not None and dev.get("n") is not None:
+            observed = (f"In the development cohort, {count_of(dev['events'], dev['n'])} in this band had the "
+                        "outcome." if dev["n"] else "No patient of the development cohort fell in this band.")
+        else:
+            observed = "How many patients in this band had the outcome was not stored with this model."
+        out.append({"name": str(name), "lo": lo, "hi": hi, "colour": colours[i], "meaning": meaning,
+                    "n": None if dev is None else dev.get("n"), "events": None if dev is None else dev.get("events"),
+                    "observed": observed})
     return out
 
 
-def _outcome_text(model) -> str:
-    try:
-        from rairpredict.labels import LABELS
-    except ImportError:  # pragma: no cover - labels is upstream and always present
-        return model.label or model.target
-    spec = LABELS.get(model.target) or next((s for s in LABELS.values() if s.column == model.label), None)
-    return spec.description if spec else (model.label or model.target)
+def threshold_text(model) -> str:
+    """The decision threshold and what it did in the development cohort, in sentences."""
+    meta = dict(model.metadata or {})
+    t = meta.get("threshold")
+    if t is None:
+        return "No decision threshold is stored with this model."
+    text = (f"The decision threshold is {pct(t)}: a patient at or above it is flagged for a closer look. "
+            "It was fixed in the model's configuration before validation.")
+    dev = ((meta.get("development") or {}).get("threshold") or {})
+    sens, ppv = dev.get("sensitivity"), dev.get("ppv")
+    if sens and ppv:
+        text += (f" In the development cohort, the model flagged {sens['numerator']:,} of the "
+                 f"{patients(sens['denominator'])} who had the outcome (sensitivity {pct(sens['estimate'])}, "
+                 f"95% CI {pct(sens['lo'])} to {pct(sens['hi'])}); of the {patients(ppv['denominator'])} flagged, "
+                 f"{ppv['numerator']:,} had the outcome ({pct(ppv['estimate'])}, 95% CI {pct(ppv['lo'])} to "
+                 f"{pct(ppv['hi'])}).")
+    return text
 
 
 def model_summary(model) -> dict:
@@ -165,18 +191,27 @@ def model_summary(model) -> dict:
     meta = dict(model.metadata or {})
     cohort = dict(meta.get("cohort") or {})
     val = dict(meta.get("validation") or {})
+    outcome = outcome_words(model)
     return {
         "name": meta.get("name") or model.target or "risk model",
         "version": _clean(meta.get("version")),
         "trained_at": _clean(meta.get("trained_at")),
         "description": meta.get("description"),
         "target": model.target,
-        "outcome": _outcome_text(model),
+        "outcome": outcome["name"],
+        "outcome_definition": outcome["definition"],
+        "horizon": outcome["horizon"],
+        "cohort_text": cohort_words(cohort),
+        "base_rate": cohort.get("prevalence"),
+        "threshold": _clean(meta.get("threshold")),
+        "threshold_text": threshold_text(model),
+        "calibration": list(((meta.get("development") or {}).get("calibration")) or []),
         "decision_point": model.decision_point,
         "decision_point_text": stage_text(model.decision_point),
         "kind": model.kind,
         "intended_use": meta.get("intended_use"),
         "features": [{"field": f, "label": field_label(f), "unit": _unit(f)} for f in model.features],
+        "no_discrimination": (val.get("auroc_lo") is not None and float(val["auroc_lo"]) <= 0.5),
         "cohort": {k: _clean(cohort.get(k)) for k in ("name", "synthetic", "n", "events", "prevalence")},
         "validation": {k: _clean(val.get(k)) for k in (
             "protocol", "auroc", "auroc_lo", "auroc_hi", "cal_slope", "cal_slope_lo",
@@ -263,7 +298,7 @@ def _check(scores: pd.DataFrame) -> np.ndarray:
 def _reasons(scores: pd.DataFrame, idx: list[int]) -> list[list[dict]]:
     cols = {}
     for i in idx:
-        for part in ("feature", "value", "unit", "log_odds", "direction", "prob_change"):
+        for part in ("feature", "value", "unit", "log_odds", "direction", "prob_change"):  # column names
             name = f"reason_{i}_{part}"
             cols[(i, part)] = scores[name].tolist() if name in scores.columns else [None] * len(scores)
     out = []
@@ -278,11 +313,13 @@ def _reasons(scores: pd.DataFrame, idx: list[int]) -> list[list[dict]]:
             value = format_value(cols[(i, "value")][r])
             direction = str(_clean(cols[(i, "direction")][r]) or "")
             shown = f"{value} {unit}".strip() if value else "missing"
+            change = _num(cols[(i, "prob_change")][r])
             items.append({
                 "feature": feature, "label": field_label(feature), "value": value, "unit": unit,
-                "log_odds": _num(cols[(i, "log_odds")][r]), "prob_change": _num(cols[(i, "prob_change")][r]),
-                "direction": direction,
-                "text": f"{field_label(feature)}: {shown}" + (f" — {direction}" if direction else ""),
+                # additive contributions on the model's internal scale: only bar lengths, never shown as numbers
+                "weight": _num(cols[(i, "log_odds")][r]), "prob_change": change,
+                "direction": direction, "short": f"{field_label(feature)}: {shown}",
+                "text": reason_sentence(field_label(feature), value, unit, direction, change),
             })
         out.append(items)
     return out
@@ -319,10 +356,11 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
     reasons = _reasons(scores, _reason_indices(scores.columns))
     raw_inputs = {f: scores[INPUT_PREFIX + f].tolist() for f in input_fields}
     missing = scores["missing_inputs"].tolist() if "missing_inputs" in scores else [None] * len(scores)
+    shift = scores["input_warnings"].tolist() if "input_warnings" in scores else [None] * len(scores)
     implausible = scores["implausible_inputs"].tolist() if "implausible_inputs" in scores else [None] * len(scores)
     filters = [f for f in FILTER_FIELDS if f in inputs.columns]
 
-    patients = []
+    patients_ = []
     for r in range(len(scores)):
         miss, impl = _split_list(missing[r]), _split_list(implausible[r])
         rows = []
@@ -340,21 +378,40 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
                     absent = [field_label(f) for f in required[info["key"]]
                               if f in inputs.columns and pd.isna(inputs[f].iloc[r])]
                     item["note"] = "not computable: missing " + (", ".join(absent) or "an input")
+            item["note"] = plain(item["note"], field_label) if item.get("note") else item.get("note")
             pub.append(item)
-        patients.append({
+        patients_.append({
             "id": "" if _clean(scores.at[r, "patient_id"]) is None else str(scores.at[r, "patient_id"]),
             "p": float(proba[r]),
             "band": str(_clean(scores.at[r, "risk_band"]) or ""),
             "reasons": reasons[r],
             "missing": [{"field": f, "label": field_label(f)} for f in miss],
             "implausible": [{"field": f, "label": field_label(f)} for f in impl],
+            "warnings": input_warning_text(_clean(shift[r]), field_label),
             "inputs": rows,
             "filters": {f: format_value(inputs[f].iloc[r]) for f in filters},
             "published": pub,
         })
     meta = model.metadata or {}
+    banner = []
+    if summary["cohort"].get("synthetic"):
+        banner.append("Synthetic data: this model was developed and validated on simulated patients. It is for "
+                      "demonstration and testing, not for clinical decisions.")
+    if summary["no_discrimination"]:
+        banner.append("No evidence this model ranks patients better than chance: the confidence interval of its "
+                      "validated discrimination includes chance level.")
+    counts = {"missing": sum(bool(p["missing"]) for p in patients_),
+              "implausible": sum(bool(p["implausible"]) for p in patients_),
+              "warnings": sum(bool(p["warnings"]) for p in patients_)}
+    if counts["missing"]:
+        banner.append(f"{patients(counts['missing'])} with missing inputs: the model used its default for them.")
+    if counts["implausible"]:
+        banner.append(f"{patients(counts['implausible'])} with implausible values: please check the record.")
+    if counts["warnings"]:
+        banner.append(f"{patients(counts['warnings'])} with inputs unlike the development cohort "
+                      "(out of range, unseen category or outside its population): their risk is less certain.")
     return {
-        "title": title or f"Risk review — {summary['name']}",
+        "title": title or f"Risk review — {summary['outcome']}",
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "software": f"rairpredict {__version__}",
         "model": summary,
@@ -362,5 +419,6 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
         "bands": bands,
         "filters": [{"field": f, "label": field_label(f), "short": f.replace("_", " ").capitalize()}
                     for f in filters],
-        "patients": patients,
+        "banner": banner,
+        "patients": patients_,
     }

@@ -23,6 +23,8 @@ from markupsafe import Markup
 
 from rairpredict.cohort.io import atomic_path
 from rairpredict.report._payload import review_payload
+from rairpredict.report._svg import calibration_svg
+from rairpredict.report._words import KIND_WORDS, count_of, pct, plain_protocol
 
 __all__ = ["render_review", "write_review", "json_for_html"]
 
@@ -88,9 +90,17 @@ def render_review(scores: pd.DataFrame, model, *, title: str | None = None) -> s
     if "</script" in js.lower():  # pragma: no cover - guards edits of the asset
         raise RuntimeError("review.js must not contain '</script'")
     template = _environment().get_template("review.html")
+    model_info = payload["model"]
+    base = model_info["base_rate"]
+    cohort = model_info["cohort"]
     return template.render(
         title=payload["title"], generated=payload["generated"], software=payload["software"],
-        model=payload["model"], bands=payload["bands"],
+        model=model_info, bands=payload["bands"], banner=payload["banner"],
+        base_rate=(count_of(cohort["events"], cohort["n"]) if cohort.get("n") and cohort.get("events") is not None
+                   else pct(base, 1) if base is not None else None),
+        protocol=plain_protocol(model_info["validation"].get("protocol")),
+        kind_text=KIND_WORDS.get(model_info["kind"], str(model_info["kind"])),
+        calibration_svg=Markup(calibration_svg(model_info["calibration"], model_info["threshold"])),
         css=Markup(_asset("review.css")), js=Markup(js), script_hash=_csp_hash(js),
         data_json=Markup(json_for_html(payload)),
     )

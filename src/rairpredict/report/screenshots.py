@@ -1,7 +1,12 @@
 """Drive headless Chromium over the clinician risk review (browser tests, screenshots).
 
-The README screenshots are made by ``python -m rairpredict.experiment.screenshots
-docs/img/``, which uses :func:`open_browser` and :func:`capture_review`.
+The one screenshots helper. The README screenshots are made by::
+
+    python -m rairpredict.report.screenshots docs/img/ [--model MODEL]
+
+which scores a simulated list of patients with ``MODEL`` (default: the model
+shipped with the package), writes the review and photographs the list and one
+patient at desktop and phone widths (:func:`capture_review`).
 
 Chromium is Debian's ``chromium`` package, driven through the DevTools
 protocol by Playwright (the ``test`` extra); Playwright's own browser download
@@ -16,7 +21,11 @@ import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["CHROMIUM_ARGS", "ensure_chromium", "find_chromium", "open_browser", "capture_review"]
+__all__ = ["CHROMIUM_ARGS", "WIDTHS", "ensure_chromium", "find_chromium", "open_browser", "capture_review",
+           "main"]
+
+#: Viewport (width, height) per device the review is photographed at.
+WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 
 #: Flags for a headless, offline, throw-away Chromium (root needs --no-sandbox).
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -81,24 +90,59 @@ def open_browser(executable: str | None = None):
             browser.close()
 
 
-def capture_review(browser, html_path, out_dir, *, patient: int = 0, width: int = 1280,
-                   height: int = 860) -> tuple[Path, Path]:
-    """Screenshots of the cohort view and of the ``patient``-th listed patient.
+def capture_review(browser, html_path, out_dir, *, patient: int = 0, widths: dict | None = None) -> list[Path]:
+    """Full-page screenshots of the list and of the ``patient``-th listed patient at each width.
 
-    Returns the paths of ``review_cohort.png`` and ``review_patient.png`` in ``out_dir``.
+    Returns the paths ``review_<view>_<device>.png`` in ``out_dir`` (views
+    ``cohort`` and ``patient``; devices from :data:`WIDTHS`).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
-    try:
-        page.goto(Path(html_path).resolve().as_uri())
-        page.wait_for_selector("body[data-ready='1']")
-        cohort = out_dir / "review_cohort.png"
-        page.screenshot(path=str(cohort))
-        page.locator("#patients-body tr").nth(patient).click()
-        page.wait_for_selector("#patient-view:not([hidden])")
-        patient_png = out_dir / "review_patient.png"
-        page.screenshot(path=str(patient_png))
-    finally:
-        page.close()
-    return cohort, patient_png
+    paths = []
+    for device, (width, height) in (widths or WIDTHS).items():
+        page = browser.new_page(viewport={"width": width, "height": height}, device_scale_factor=1)
+        try:
+            page.goto(Path(html_path).resolve().as_uri())
+            page.wait_for_selector("body[data-ready='1']")
+            cohort = out_dir / f"review_cohort_{device}.png"
+            page.screenshot(path=str(cohort), full_page=True)
+            page.locator("#patients-body tr").nth(patient).click()
+            page.wait_for_selector("#patient-view:not([hidden])")
+            patient_png = out_dir / f"review_patient_{device}.png"
+            page.screenshot(path=str(patient_png), full_page=True)
+            paths += [cohort, patient_png]
+        finally:
+            page.close()
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m rairpredict.report.screenshots OUT_DIR [--model MODEL] [--n N]``."""
+    import argparse
+    import sys
+    import tempfile
+
+    from rairpredict.report import write_review
+    from rairpredict.scoring import load_model_ref, score_frame
+    from rairpredict.simulation.simulate import simulate_cohort
+
+    parser = argparse.ArgumentParser(prog="python -m rairpredict.report.screenshots")
+    parser.add_argument("out_dir", nargs="?", default="docs/img")
+    parser.add_argument("--model", default=None, help="model reference (default: the shipped model)")
+    parser.add_argument("--n", type=int, default=40, help="simulated patients in the list")
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    model = load_model_ref(args.model)
+    listing = simulate_cohort(args.n, seed=2)
+    listing["patient_id"] = [f"RAI-{i + 1:04d}" for i in range(len(listing))]
+    scores = score_frame(model, listing, explain=4, with_inputs=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        html = write_review(Path(tmp) / "review.html", scores, model)
+        with open_browser() as browser:
+            paths = capture_review(browser, html, args.out_dir)
+    for path in paths:
+        print(f"{path} ({path.stat().st_size // 1024} KiB)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

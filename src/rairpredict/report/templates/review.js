@@ -21,14 +21,13 @@
     c.style.setProperty("--band", colour(band));
     return c;
   }
-  function signed(x, digits) { return (x > 0 ? "+" : x < 0 ? "−" : "") + Math.abs(x).toFixed(digits); }
 
   // ------------------------------------------------------------------ columns
   var columns = [
     { key: "id", label: "Patient ID", value: function (p) { return p.id; }, cls: "pid" },
     { key: "p", label: "Predicted risk", value: function (p) { return p.p; }, cls: "num" },
     { key: "band", label: "Band", value: function (p) { return bandIndex[p.band] === undefined ? -1 : bandIndex[p.band]; } },
-    { key: "reason", label: "Main reason", value: function (p) { return p.reasons.length ? p.reasons[0].text : ""; } }
+    { key: "reason", label: "Main reason", value: function (p) { return p.reasons.length ? p.reasons[0].short : ""; } }
   ];
   D.filters.forEach(function (f) {
     columns.push({ key: "f:" + f.field, label: f.short, value: function (p) { return p.filters[f.field] || ""; } });
@@ -80,7 +79,8 @@
     var c = el("span", null, "band-count");
     c.style.setProperty("--band", b.colour);
     c.appendChild(el("b", b.name));
-    c.appendChild(document.createTextNode(" " + (bandCounts[b.name] || 0) + " patients · " + b.meaning));
+    var n = bandCounts[b.name] || 0;
+    c.appendChild(document.createTextNode(" " + n + (n === 1 ? " patient" : " patients") + " · " + b.meaning));
     counts.appendChild(c);
   });
 
@@ -135,7 +135,7 @@
     var band = el("td");
     band.appendChild(chip(p.band));
     tr.appendChild(band);
-    tr.appendChild(el("td", p.reasons.length ? p.reasons[0].text : ""));
+    tr.appendChild(el("td", p.reasons.length ? p.reasons[0].short : ""));
     D.filters.forEach(function (f) { tr.appendChild(el("td", p.filters[f.field] || "")); });
     var flags = el("td");
     if (p.missing.length) { flags.appendChild(el("span", p.missing.length + " missing", "flag missing")); }
@@ -176,7 +176,7 @@
     $("pv-no-reasons").hidden = reasons.length > 0;
     var cum = 0, steps = [], lo = 0, hi = 0;
     reasons.forEach(function (r) {
-      var d = r.log_odds === null ? 0 : r.log_odds;
+      var d = r.weight === null ? 0 : r.weight;
       steps.push([cum, cum + d]);
       cum += d;
       lo = Math.min(lo, cum); hi = Math.max(hi, cum);
@@ -196,10 +196,6 @@
       track.appendChild(zero);
       track.appendChild(bar);
       li.appendChild(track);
-      var num = [];
-      if (r.log_odds !== null) { num.push(signed(r.log_odds, 2) + " log-odds"); }
-      if (r.prob_change !== null) { num.push(signed(100 * r.prob_change, 1) + " percentage points of risk"); }
-      li.appendChild(el("span", num.join(" · "), "wf-num"));
       list.appendChild(li);
     });
   }
@@ -227,7 +223,8 @@
     var lab = function (xs) { return xs.map(function (x) { return x.label; }).join("; "); };
     if (p.missing.length) { ul.appendChild(el("li", "Missing (the model used its default for them): " + lab(p.missing))); }
     if (p.implausible.length) { ul.appendChild(el("li", "Implausible, please check the record: " + lab(p.implausible))); }
-    if (!p.missing.length && !p.implausible.length) { ul.appendChild(el("li", "No missing or implausible inputs.")); }
+    p.warnings.forEach(function (w) { ul.appendChild(el("li", "Unlike the development cohort: " + w)); });
+    if (!p.missing.length && !p.implausible.length && !p.warnings.length) { ul.appendChild(el("li", "No missing, implausible or unusual inputs.")); }
   }
 
   function published(p) {
@@ -263,10 +260,12 @@
     band.textContent = p.band;
     band.style.setProperty("--band", colour(p.band));
     var info = bandInfo[p.band];
-    $("pv-band-meaning").textContent = (info
-      ? "Band \u201c" + p.band + "\u201d: " + info.meaning + "."
-      : "Band \u201c" + p.band + "\u201d is not one of this model's bands.") +
-      " Predicted outcome: " + D.model.outcome + ".";
+    var base = D.model.base_rate === null ? "" : " For comparison, " + pct(D.model.base_rate) +
+      " of the development cohort had the outcome.";
+    $("pv-band-meaning").textContent = "Probability of " + D.model.outcome +
+      (D.model.horizon ? ", " + D.model.horizon : "") + "." + base + " " + (info
+      ? "Band \u201c" + p.band + "\u201d: " + info.meaning + ". " + info.observed
+      : "Band \u201c" + p.band + "\u201d is not one of this model's bands.");
     waterfall(p.reasons);
     flags(p);
     inputs(p);

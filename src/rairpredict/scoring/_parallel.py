@@ -15,6 +15,13 @@ input and writes the output.
 * Workers start from a ``forkserver`` (never ``fork`` from a process whose
   OpenMP / Arrow threads may be running), ignore SIGINT (the caller handles
   it) and are terminated when the caller stops early (error, Ctrl-C, SIGTERM).
+* Workers die with the caller even when it cannot clean up (SIGKILL, a
+  crash): each asks the kernel to kill it when its parent (the worker
+  server) dies (Linux ``PR_SET_PDEATHSIG``), and a watcher thread ends it as
+  soon as the caller is gone (a pidfd, else polling). The worker server
+  itself exits when the caller's end of its pipe closes, and then removes
+  its socket directory (``TMPDIR/pymp-*``), which the caller cannot do after
+  SIGKILL.
 * An exception raised in a worker is raised again in the caller with its own
   type and message (user errors such as ``CohortFileError`` stay one-line
   CLI errors).
@@ -41,8 +48,87 @@ def n_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init_worker(fn, context, threads: int) -> None:
+_PR_SET_PDEATHSIG = 1
+# Set by the caller while it starts the worker server: the server's temporary directory.
+_SERVER_TMP = "RAIRPREDICT_WORKER_SERVER_TMPDIR"
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGKILL to this process when its parent dies."""
+    import ctypes
+    import ctypes.util
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a killed caller not yet reaped by its shell is a zombie: dead for us
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return True
+
+
+def _watch_caller(caller: int) -> None:
+    """End this worker as soon as the caller is gone (it may have been killed, unable to stop us)."""
+    import os
+    import select
+    import threading
+
+    def watch():
+        try:
+            fd = os.pidfd_open(caller)  # readable when the caller ends
+        except (AttributeError, OSError):
+            fd = None
+        while True:
+            if fd is not None:
+                select.select([fd], [], [], 1.0)
+            else:
+                import time
+
+                time.sleep(0.2)
+            if not _alive(caller):
+                os._exit(1)
+
+    if not _alive(caller):
+        os._exit(1)
+    threading.Thread(target=watch, name="caller-watch", daemon=True).start()
+
+
+def _server_cleanup() -> None:
+    """In the worker server only: remove its socket directory when it exits (also after the caller's SIGKILL)."""
+    import atexit
+    import os
+
+    tmp = os.environ.pop(_SERVER_TMP, None)
+    if tmp and os.path.basename(tmp).startswith("pymp-"):
+        import shutil
+
+        atexit.register(shutil.rmtree, tmp, True)
+
+
+_server_cleanup()  # a no-op unless this module is being preloaded by a starting worker server
+
+
+def _init_worker(fn, context, threads: int, caller: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the caller, which terminates us
+    _die_with_parent()
+    _watch_caller(caller)
     import gc
 
     from rairpredict.scoring import _frame
@@ -80,7 +166,33 @@ def _stop(executor: ProcessPoolExecutor) -> None:
         if p.is_alive():
             p.terminate()
     for p in processes:
-        p.join(10)
+        p.join(2)
+        if p.is_alive():  # stuck in native code: SIGTERM is not enough
+            p.kill()
+            p.join(2)
+
+
+def _start_server(ctx, preload) -> None:
+    """Start the worker server now, telling it its socket directory to remove when it exits."""
+    import os
+    import tempfile
+    from multiprocessing import forkserver, process, util
+
+    ctx.set_forkserver_preload(preload)
+    config = process.current_process()._config
+    if config.get("tempdir") is None and len(tempfile.gettempdir()) > 60:
+        # The server's socket lives there, and a socket path has at most 107 bytes:
+        # a long TMPDIR would make starting the workers fail.
+        import shutil
+
+        short = tempfile.mkdtemp(prefix="pymp-", dir="/tmp" if os.path.isdir("/tmp") else None)
+        util.Finalize(None, shutil.rmtree, args=(short, True), exitpriority=-100)
+        config["tempdir"] = short
+    os.environ[_SERVER_TMP] = util.get_temp_dir()
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(_SERVER_TMP, None)
 
 
 def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
@@ -99,9 +211,11 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
     ctx = mp.get_context("forkserver")
     # The server imports the scoring stack once; every worker forked from it starts ready
     # (only the model itself is unpickled per worker).
-    ctx.set_forkserver_preload([fn.__module__, *preload])
+    _start_server(ctx, [__name__, fn.__module__, *preload])
+    import os
+
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                   initializer=_init_worker, initargs=(fn, context, threads))
+                                   initializer=_init_worker, initargs=(fn, context, threads, os.getpid()))
     pending: deque = deque()
     finished = False
     try:

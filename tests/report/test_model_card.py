@@ -11,18 +11,20 @@ from mlflow.tracking import MlflowClient
 from rairpredict.cli import main
 from rairpredict.report import log_model_card, render_model_card, render_model_card_html
 
-TRIPOD_ITEMS = ["Source of data", "Outcome: definition and timing", "Predictors and their timing",
-                "Sample size and events", "Missing data handling", "Model type and tuning",
-                "Internal validation protocol", "Discrimination", "Calibration", "Decision curve",
-                "Subgroup results", "Limitations", "Intended use"]
+TRIPOD_ITEMS = ["Model", "Intended use", "Source of data", "Participants", "Table 1",
+                "Outcome: definition and timing", "Predictors and their timing", "Sample size and events",
+                "Missing data and data quality", "Model type and tuning", "Internal validation protocol",
+                "Performance", "Calibration", "Decision curve (net benefit)", "Subgroup results",
+                "Risk bands and decision threshold", "Model specification", "Interpretation", "Limitations",
+                "TRIPOD+AI checklist"]
 
 
 def test_card_has_every_tripod_item_and_no_patient_rows(review_model, review_scores):
     md = render_model_card(review_model, mlflow_run=False)
     for item in TRIPOD_ITEMS:
         assert f"\n## {item}\n" in md, item
-    assert "Patients: 240; events: 20; prevalence: 8.3%." in md
-    assert "AUROC 0.781 (95% CI 0.702 to 0.860)." in md
+    assert "Patients: 240; events: 20; prevalence: 8.3%;" in md
+    assert "AUROC 0.781 (95% CI 0.702 to 0.860);" in md
     assert "Calibration slope 0.93 (95% CI 0.71 to 1.15); Brier score 0.061." in md
     assert "| tsh_stim_mu_l | Stimulated TSH on the day of 131I | mU/L | pre-therapy | recorded |" in md
     assert "| ln_ratio | Lymph nodes with metastasis / Lymph nodes examined |  | pathology | derived |" in md
@@ -93,3 +95,41 @@ def test_cli_model_card(review_model, tmp_path, monkeypatch, capsys):
     assert "<h2>Predictors and their timing</h2>" in html.read_text(encoding="utf-8")
     assert main(["model-card", "--model", str(path)]) == 0
     assert "## Decision curve" in capsys.readouterr().out
+
+
+def test_card_is_tables_with_cis_subgroups_net_benefit_and_the_full_checklist(review_model):
+    import re
+
+    from rairpredict.experiment.development import development_summary
+    from rairpredict.report._tripod import TRIPOD_AI_ITEMS
+
+    model = copy.deepcopy(review_model)
+    groups = pd.DataFrame({"sex": ["female", "male"] * 120})
+    from rairpredict.evaluation import subgroup_metrics
+
+    y = [0] * 220 + [1] * 20
+    p = [0.05] * 200 + [0.3] * 20 + [0.4] * 20
+    model.metadata["development"] = development_summary(
+        y, p, bands=model.bands, band_names=model.band_names, threshold=0.1,
+        subgroups=subgroup_metrics(y, p, groups, min_events=2),
+        metrics=pd.DataFrame({"auroc": [0.8], "auroc_lo": [0.7], "auroc_hi": [0.9], "cal_slope": [1.1],
+                              "cal_slope_lo": [0.8], "cal_slope_hi": [1.4]}, index=["logistic"]))
+    model.metadata["table_one"] = {"columns": ["characteristic", "overall", "outcome", "no outcome", "missing"],
+                                   "rows": [["age, years, median (IQR)", "49 (38-60)", "55 (44-63)", "48 (37-59)",
+                                             "0"]]}
+    md = render_model_card(model, mlflow_run=False)
+    assert not re.search(r"\{['\"]", md), "a raw dict leaked into the card"
+    sub = md.split("## Subgroup results")[1].split("\n## ")[0]
+    assert "| sex | female | 120 |" in sub and "not recorded" not in sub and " to " in sub
+    nb = md.split("## Decision curve (net benefit)")[1].split("\n## ")[0]
+    assert "| 0.10 |" in nb and "treat all" in nb
+    assert "| logistic | 0.800 (0.700 to 0.900) | 1.10 (0.80 to 1.40) |" in md
+    assert "| age, years, median (IQR) | 49 (38-60) |" in md
+    checklist = md.split("## TRIPOD+AI checklist")[1]
+    for item, _, _ in TRIPOD_AI_ITEMS:
+        assert f"\n| {item} | " in checklist, item
+    assert "not answered" not in checklist  # every item answered, not applicable (why) or left to the team
+    # without Table 1 the checklist says so instead of pointing at an empty section
+    del model.metadata["table_one"]
+    assert "| 20b | Characteristics of the cohort (Table 1), missing data | not answered" in \
+        render_model_card(model, mlflow_run=False)

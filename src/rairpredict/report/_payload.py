@@ -106,7 +106,7 @@ def format_value(value) -> str:
     """Display text of one input value (bools as yes/no, categories without underscores).
 
     >>> format_value(114.0), format_value("4.694077"), format_value(True), format_value("papillary_tall_cell")
-    ('114', '4.694', 'yes', 'papillary tall cell')
+    ('114', '4.694', 'yes', 'papillary, tall cell')
     """
     value = _clean(value)
     if value is None:

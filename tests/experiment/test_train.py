@@ -27,11 +27,10 @@ def trained(small_cohort, tmp_path_factory):
 def test_metrics_have_confidence_intervals(trained):
     result, _, _ = trained
     m = result.metrics
-    assert {"logistic", "xgboost", "li2018"} <= set(m.index)
+    assert {"logistic", "xgboost", "li2018", "liu2022"} <= set(m.index)  # Liu 2022 reads the pre-therapy FDG PET
     for name in ("auroc", "brier", "cal_slope", "sensitivity"):
         assert (m[f"{name}_lo"] <= m[name]).all() and (m[name] <= m[f"{name}_hi"]).all()
     assert 0.5 < m.loc["xgboost", "auroc"] <= 1
-    assert "liu2022" in result.skipped_baselines and "fdg_pet" in result.skipped_baselines["liu2022"]
 
 
 def test_oracle_ratio_and_comparisons(trained):

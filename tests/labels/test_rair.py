@@ -95,6 +95,13 @@ CASES = [
     (row(structural_progression_12_16m=True, persistent_disease=True, known_lesions=1), [3], True),
     (row(structural_progression_12_16m=True, persistent_disease=True, post_scan_any_uptake=False,
          known_lesions=1, lesions_without_uptake=1), [1, 2], True),  # no uptake: not criterion 3
+    # criterion 3 needs uptake in a lesion, not anywhere on the scan: progressing
+    # lesions that are all non-avid beside a thyroid-bed uptake are criterion 2 only
+    (row(structural_progression_12_16m=True, persistent_disease=True, known_lesions=2,
+         lesions_without_uptake=2), [2], True),
+    (row(structural_progression_12_16m=True, persistent_disease=True, known_lesions=2,
+         lesions_without_uptake=1), [2, 3], True),
+    (row(structural_progression_12_16m=True, persistent_disease=True, known_lesions=0), [], False),
     (row(persistent_disease=True, known_lesions=1, cumulative_activity_gbq=22.2), [4], True),
     (row(persistent_disease=True, known_lesions=1, cumulative_activity_gbq=22.19), [], False),
     (row(persistent_disease=False, cumulative_activity_gbq=30.0), [], False),
@@ -128,12 +135,15 @@ def test_unknown_without_scan_or_follow_up():
 
 
 def test_partial_data_is_unknown_not_false():
-    # Avid scan, no lesion, but no follow-up: progression (3) cannot be excluded.
-    r = row(structural_progression_12_16m=None, persistent_disease=None)
+    # An avid lesion but no follow-up: progression despite uptake (3) cannot be excluded.
+    r = row(structural_progression_12_16m=None, persistent_disease=None, known_lesions=1)
     out = label_rair(_table([r]))
     assert out["rair"].isna().all()
     assert out["rair_reason"].tolist()[0] == "unknown: criteria 3 not evaluable, none met"
     assert out.index.equals(_table([r]).index)
+    # No lesion on the scan: criterion 3 needs an avid lesion, so it is decided (False).
+    r = row(structural_progression_12_16m=None, persistent_disease=None)
+    assert label_rair(_table([r]))["rair_criterion_3"].tolist()[0] is False
 
 
 # ----------------------------------------------------------------- properties
@@ -158,6 +168,8 @@ def _make_consistent(r):
         r["persistent_disease"] = True
     if r["fdg_pet"] == "positive" and r["persistent_disease"] is False:
         r["persistent_disease"] = True
+    if r["post_scan_any_uptake"] is False and r["known_lesions"] is not None:
+        r["lesions_without_uptake"] = r["known_lesions"]  # no uptake anywhere: no avid lesion
     if r["post_scan_uptake_loss"] is True and r["course_number"] == 1:
         r["course_number"] = 2
     return r

@@ -30,8 +30,12 @@ def one(**kw):
     (dict(tg_suppressed_fu_ng_ml=0.2), "indeterminate"),
     (dict(tg_suppressed_fu_ng_ml=0.99), "indeterminate"),
     (dict(tg_suppressed_fu_ng_ml=1.0), "biochemical_incomplete"),
-    # either low Tg suffices for excellent; a high one wins over a low one
-    (dict(tg_suppressed_fu_ng_ml=0.1, tg_stim_fu_ng_ml=3.0), "excellent"),
+    # either low Tg suffices when only one is measured; when both are, the less
+    # favourable classifies (clinical reference: suppressed 0.1 + stimulated 5 -> indeterminate)
+    (dict(tg_suppressed_fu_ng_ml=0.1, tg_stim_fu_ng_ml=5.0), "indeterminate"),
+    (dict(tg_suppressed_fu_ng_ml=0.5, tg_stim_fu_ng_ml=0.5), "indeterminate"),
+    (dict(tg_suppressed_fu_ng_ml=0.1, tg_stim_fu_ng_ml=0.5), "excellent"),
+    (dict(tg_suppressed_fu_ng_ml=0.1, tg_stim_fu_ng_ml=np.nan), "excellent"),
     (dict(tg_suppressed_fu_ng_ml=0.1, tg_stim_fu_ng_ml=12.0), "biochemical_incomplete"),
     # imaging
     (dict(imaging_fu="structural", tg_stim_fu_ng_ml=0.1), "structural_incomplete"),

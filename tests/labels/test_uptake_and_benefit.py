@@ -12,10 +12,14 @@ from rairpredict.reference import clinical
 
 
 # ----------------------------------------------------------------- unexpected uptake
+THW = clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ["withdrawal"]
+RH = clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ["rhtsh"]
+
+
 def uptake(**kw):
     # Half the low-dosimetry threshold and twice the high-uptake one, whatever their tuning.
-    r = dict(tc99m_uptake_pct=2 * clinical.UNEXPECTED_HIGH_TC99M_UPTAKE_PCT,
-             dose_rate_48h_usv_h=3.7 * 0.5 * clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ, activity_gbq=3.7,
+    r = dict(tc99m_uptake_pct=2 * clinical.UNEXPECTED_HIGH_TC99M_UPTAKE_PCT, post_scan_bed_uptake="faint",
+             preparation="withdrawal", dose_rate_48h_usv_h=3.7 * 0.5 * THW, activity_gbq=3.7,
              early_radiation_reactions=False)
     r.update(kw)
     t = pd.DataFrame([r]).astype({"early_radiation_reactions": "boolean"})
@@ -26,31 +30,58 @@ def uptake(**kw):
     ({}, True),
     (dict(tc99m_uptake_pct=clinical.UNEXPECTED_HIGH_TC99M_UPTAKE_PCT), True),          # >= inclusive
     (dict(tc99m_uptake_pct=clinical.UNEXPECTED_HIGH_TC99M_UPTAKE_PCT - 0.01), False),
-    (dict(dose_rate_48h_usv_h=3.7 * clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ), False),  # < strict
-    (dict(dose_rate_48h_usv_h=3.7 * clinical.UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ * 0.99), True),
+    (dict(dose_rate_48h_usv_h=3.7 * THW), False),  # < strict
+    (dict(dose_rate_48h_usv_h=3.7 * THW * 0.99), True),
     (dict(early_radiation_reactions=True), False),
     (dict(early_radiation_reactions=None), None),
     (dict(early_radiation_reactions=None, tc99m_uptake_pct=0.1), False),  # one known False decides
     (dict(activity_gbq=0.0), None),
     (dict(tc99m_uptake_pct=np.nan), None),
+    # Study A's definition reads the post-therapy scan: a bed uptake that the
+    # post-therapy scan confirms is not "unexpected" (the old label ignored the scan)
+    (dict(post_scan_bed_uptake="intense"), False),
+    (dict(post_scan_bed_uptake="absent"), True),
+    (dict(post_scan_bed_uptake=None), None),
+    # thresholds per preparation: rhTSH clears faster, so its "low" is lower
+    (dict(preparation="rhtsh", dose_rate_48h_usv_h=3.7 * (RH + THW) / 2), False),
+    (dict(preparation="withdrawal", dose_rate_48h_usv_h=3.7 * (RH + THW) / 2), True),
+    (dict(preparation="rhtsh", dose_rate_48h_usv_h=3.7 * RH * 0.99), True),
+    # preparation unknown: decided only below both / above both thresholds
+    (dict(preparation=None, dose_rate_48h_usv_h=3.7 * RH * 0.99), True),
+    (dict(preparation=None, dose_rate_48h_usv_h=3.7 * (RH + THW) / 2), None),
+    (dict(preparation=None, dose_rate_48h_usv_h=3.7 * THW), False),
 ])
 def test_unexpected_uptake_rules(kw, expected):
     got = uptake(**kw)["unexpected_uptake"]
     assert (None if pd.isna(got) else bool(got)) is expected
 
 
+def test_unexpected_uptake_thresholds_cited_and_scaled_by_preparation():
+    """Per-preparation dose-rate thresholds = fraction x dose-rate constant x the
+    preparation's mean 48 h retention (Ravichandran 2016); 99mTc cut-off within the
+    published ablation cut-offs (0.75-1.4 %), not the old 2 %."""
+    r = clinical.RETENTION_48H_MEAN
+    assert r == {"withdrawal": 0.148, "rhtsh": 0.089}
+    assert RH / THW == pytest.approx(r["rhtsh"] / r["withdrawal"], rel=1e-3)
+    lo, hi = min(clinical.TC99M_ABLATION_CUTOFFS_PCT), max(clinical.TC99M_ABLATION_CUTOFFS_PCT)
+    assert lo <= clinical.UNEXPECTED_HIGH_TC99M_UPTAKE_PCT <= hi
+
+
 def test_unexpected_uptake_reads_constants_at_call_time(monkeypatch):
     assert uptake()["unexpected_uptake"]
-    t = pd.DataFrame([dict(tc99m_uptake_pct=5.0, dose_rate_48h_usv_h=1.0, activity_gbq=3.7,
-                           early_radiation_reactions=False)])
+    t = pd.DataFrame([dict(tc99m_uptake_pct=5.0, post_scan_bed_uptake="faint", preparation="withdrawal",
+                           dose_rate_48h_usv_h=1.0, activity_gbq=3.7, early_radiation_reactions=False)])
     monkeypatch.setattr(clinical, "UNEXPECTED_HIGH_TC99M_UPTAKE_PCT", 6.0)
     assert not label_unexpected_uptake(t)["unexpected_uptake"].any()
     assert label_unexpected_uptake(t)["unexpected_uptake_reason"].iloc[0] == "99mTc uptake below 6 %"
     monkeypatch.setattr(clinical, "UNEXPECTED_HIGH_TC99M_UPTAKE_PCT", 5.0)
     assert label_unexpected_uptake(t)["unexpected_uptake"].all()
-    t = pd.DataFrame([dict(tc99m_uptake_pct=5.0, dose_rate_48h_usv_h=30.0, activity_gbq=3.7,
-                           early_radiation_reactions=False)])
+    t["dose_rate_48h_usv_h"] = 30.0
     assert label_unexpected_uptake(t, high_uptake_pct=5.0, low_dose_rate_per_gbq=9.0)["unexpected_uptake"].all()
+    assert not label_unexpected_uptake(t, low_dose_rate_per_gbq={"withdrawal": 8.0, "rhtsh": 9.0})[
+        "unexpected_uptake"].any()
+    assert not label_unexpected_uptake(t, low_dose_rate_per_gbq=9.0, discordant_bed_uptake=("absent",))[
+        "unexpected_uptake"].any()
 
 
 # ----------------------------------------------------------------- second course

@@ -40,16 +40,18 @@ def li_table():
 
 def test_li_points_hand_computed_and_boundaries():
     pts = LiRairScore().points(li_table())
-    np.testing.assert_array_equal(pts.to_numpy(), [6, 2, 2, 0, np.nan, np.nan, 3])
+    np.testing.assert_array_equal(pts.to_numpy(), [6, 2, 3, 0, np.nan, np.nan, 3])
     parts = LiRairScore().components(li_table())
     assert parts.loc[1, "nodes_ge_4"] == 1 and parts.loc[2, "nodes_ge_4"] == 0  # >= 4 is inclusive
     assert parts.loc[6, "ln_ratio_ge_53"] == 1 and parts.loc[1, "ln_ratio_ge_53"] == 0  # >= 0.53 inclusive
-    assert parts.loc[2, "follicular"] == 0  # oncocytic is not counted as follicular
+    # Li 2018 counts oncocytic (Hürthle-cell) carcinoma as follicular thyroid cancer
+    assert parts.loc[2, "follicular"] == 1 and parts.loc[0, "follicular"] == 1
+    assert parts.loc[1, "follicular"] == 0
 
 
 def test_li_ratio_computed_when_derived_column_absent():
     t = li_table().drop(columns="ln_ratio")
-    np.testing.assert_array_equal(LiRairScore().points(t).to_numpy(), [6, 2, 2, 0, np.nan, np.nan, 3])
+    np.testing.assert_array_equal(LiRairScore().points(t).to_numpy(), [6, 2, 3, 0, np.nan, np.nan, 3])
     with pytest.raises(ContractError, match="column 'ln_examined'"):
         LiRairScore().points(t.drop(columns="ln_examined"))
 
@@ -69,33 +71,43 @@ def liu_table():
     return canonical({
         "age_years": [48.0, 47.9, 60.0, 30.0, 55.0],
         "recurrence_before_rai": [True, False, True, False, True],
-        "fdg_pet": ["positive", "positive", "negative", "negative", None],
+        "fdg_pet_pre": ["positive", "positive", "negative", "negative", None],
         "distant_met_site": ["lung", "none", "bone", "none", "lung_and_bone"],
     })
 
 
 def test_liu_points_derived_from_ors():
-    assert LiuRairScore.points_table == {"age_ge_48": 0, "recurrence_before_rai": 3, "fdg_uptake": 5,
-                                         "metastasis_site": 2}
+    table = LiuRairScore.points_table
+    assert {k: v for k, v in table.items() if k != "age_per_year"} == {
+        "recurrence_before_rai": 3, "fdg_uptake": 5, "metastasis_site": 2}
+    # age as published: OR 1.037 per year of age, log2(1.037) points per year (not a
+    # binary "age >= 48" worth round(log2 1.037) = 0 points)
+    assert table["age_per_year"] == pytest.approx(np.log2(1.037))
+    per_year = np.log2(1.037)
     pts = LiuRairScore().points(liu_table())
-    np.testing.assert_array_equal(pts.to_numpy(), [10, 5, 5, 0, np.nan])  # missing FDG PET -> NaN
+    expected = [30 * per_year + 10, 29.9 * per_year + 5, 42 * per_year + 5, 12 * per_year, np.nan]
+    np.testing.assert_allclose(pts.to_numpy(), expected)  # missing FDG PET -> NaN
+    older = liu_table().assign(age_years=[70.0, 47.9, 60.0, 30.0, 55.0])
+    assert LiuRairScore().points(older)[0] - pts[0] == pytest.approx(22 * per_year)
     s = LiuRairScore()
     assert s.is_original_points is False and "derived from published ORs" in s.name
     assert s.published_cutoff == 10 and s.cutoff is None
 
 
-def test_liu_needs_follow_up_fdg():
+def test_liu_uses_pre_therapy_fdg():
+    """Liu 2022's FDG predictor is a PET before 131I: the score is a pre-therapy baseline."""
     s = LiuRairScore()
-    assert s.stage == "follow_up"
-    assert s.unavailable_reason("pre_therapy") == "needs fdg_pet (follow_up), not available at pre_therapy"
-    assert s.unavailable_reason("follow_up") is None
-    with pytest.raises(ContractError, match="column 'fdg_pet'"):
-        s.points(liu_table().drop(columns="fdg_pet"))
+    assert s.stage == "pre_therapy"
+    assert s.unavailable_reason("pre_therapy") is None
+    assert s.unavailable_reason("pathology") == (
+        "needs recurrence_before_rai (pre_therapy), fdg_pet_pre (pre_therapy), not available at pathology")
+    with pytest.raises(ContractError, match="column 'fdg_pet_pre'"):
+        s.points(liu_table().drop(columns="fdg_pet_pre"))
 
 
 def test_cutoff_classification():
     cls = LiRairScore(cutoff=3).classify(li_table())
-    assert [bool(v) for v in cls.dropna()] == [True, False, False, False, True]
+    assert [bool(v) for v in cls.dropna()] == [True, False, True, False, True]  # oncocytic row: 3 points
     assert cls.isna().tolist() == [False, False, False, False, True, True, False]
     with pytest.raises(ConfigError, match="pass cutoff"):
         LiRairScore().classify(li_table())

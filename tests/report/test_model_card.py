@@ -23,7 +23,8 @@ def test_card_has_every_tripod_item_and_no_patient_rows(review_model, review_sco
     md = render_model_card(review_model, mlflow_run=False)
     for item in TRIPOD_ITEMS:
         assert f"\n## {item}\n" in md, item
-    assert "Patients: 240; events: 20; prevalence: 8.3%;" in md
+    c = review_model.metadata["cohort"]
+    assert f"Patients: {c['n']}; events: {c['events']}; prevalence: {c['prevalence']:.1%};" in md
     assert "AUROC 0.781 (95% CI 0.702 to 0.860);" in md
     assert "Calibration slope 0.93 (95% CI 0.71 to 1.15); Brier score 0.061." in md
     assert "| tsh_stim_mu_l | Stimulated TSH on the day of 131I | mU/L | pre-therapy | recorded |" in md

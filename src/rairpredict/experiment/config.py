@@ -35,7 +35,7 @@ CONFIG_DIR = config_dir("targets")
 LABEL_INPUTS: dict[str, tuple[str, ...]] = {
     "rair": ("post_scan_any_uptake", "post_scan_uptake_loss", "known_lesions", "lesions_without_uptake",
              "fdg_pet", "structural_progression_12_16m", "persistent_disease"),
-    "unexpected_uptake": ("dose_rate_48h_usv_h", "early_radiation_reactions"),
+    "unexpected_uptake": ("post_scan_bed_uptake", "dose_rate_48h_usv_h", "early_radiation_reactions"),
     "second_course_benefit": ("tg_stim_fu_ng_ml", "structural_change_fu"),
     "ata_response_structural_incomplete": ("ata_response_reported", "imaging_fu", "tg_suppressed_fu_ng_ml",
                                             "tg_stim_fu_ng_ml", "tgab_fu_iu_ml", "tgab_trend"),

@@ -13,7 +13,12 @@ Tolerances come from sampling error at the study's size:
   given, else the simulated SD; n_group the simulated group size);
 * direction: simulated difference has the published sign and, where the study
   reports p < 0.05, two-sided Welch p < 0.05 (Study C's paired Tg: Wilcoxon
-  signed-rank, because Tg is skewed and the study does not name its test).
+  signed-rank, because Tg is skewed and the study does not name its test);
+* range (ATA 2015 Table 12 rates across its studies; 99mTc plausibility): the
+  published interval widened by 3 SE at the simulated group size.
+
+Studies "ATA" (Table 12 response by initial risk), "M" (Mukhtar 2021) and
+"Tc" (99mTc bed uptake scale) use the profiles in ``seed_targets.STUDY_PROFILES``.
 
 Run ``python -m rairpredict.experiment.simulator_calibration`` to print the table (markdown).
 
@@ -31,10 +36,10 @@ from scipy import stats
 from rairpredict.simulation.simulate import simulate_cohort
 from rairpredict.reference import clinical
 from rairpredict.reference.ajcc import N1_CATEGORIES
-from rairpredict.reference.seed_targets import STUDY_SIZES, TARGETS
+from rairpredict.reference.seed_targets import STUDY_PROFILES, STUDY_SIZES, TARGETS
 from rairpredict.experiment.summary import markdown_table
 
-__all__ = ["calibration_table", "study_figures", "labelled_cohort"]
+__all__ = ["calibration_table", "study_figures", "labelled_cohort", "implied_group_size"]
 
 #: Targets the model cannot meet by construction, with the reason.
 KNOWN_MISMATCH = {
@@ -47,11 +52,34 @@ KNOWN_MISMATCH = {
 }
 
 
+def implied_group_size(mean1: float, sd1: float, mean2: float, sd2: float, p: float, *,
+                       n_other: int | None = None, max_n: int = 500) -> int:
+    """Group size whose two-sided Welch t-test p-value is closest to the published ``p``.
+
+    ``n_other=None``: both groups of that size; else group 2 has ``n_other``
+    patients (a small group against a large one).  How Study A's p-values
+    translate into analysed group sizes (``seed_targets.STUDY_A_IMPLIED_GROUPS``).
+
+    >>> implied_group_size(114.1, 30.5, 73.9, 31.8, 0.0218)
+    8
+    """
+    best, best_gap = 2, np.inf
+    for n in range(2, max_n + 1):
+        m = n if n_other is None else n_other
+        se2 = sd1 ** 2 / n + sd2 ** 2 / m
+        df = se2 ** 2 / ((sd1 ** 2 / n) ** 2 / (n - 1) + (sd2 ** 2 / m) ** 2 / (m - 1))
+        pn = 2 * stats.t.sf(abs(mean1 - mean2) / np.sqrt(se2), df)
+        gap = abs(np.log(pn) - np.log(p))
+        if gap < best_gap:
+            best, best_gap = n, gap
+    return best
+
+
 def labelled_cohort(study: str, seed: int, n: int | None = None) -> pd.DataFrame:
     """Cohort of the study's profile and size, with labels added."""
     from rairpredict.labels import add_labels  # downstream package: lazy on purpose
 
-    df = simulate_cohort(STUDY_SIZES[study] if n is None else n, seed, profile=study)
+    df = simulate_cohort(STUDY_SIZES[study] if n is None else n, seed, profile=STUDY_PROFILES[study])
     labels = add_labels(df)
     return pd.concat([df, labels[[c for c in labels.columns if c not in df.columns]]], axis=1)
 
@@ -111,6 +139,21 @@ def study_figures(df: pd.DataFrame, study: str) -> dict:
         for k in (1, 2, 3, 4, 5):
             crit = df.loc[rair, f"rair_criterion_{k}"].fillna(False).astype(bool)
             f[f"B_rair_criterion_{k}"] = ("proportion", float(crit.mean()) if len(crit) else np.nan, n_rair)
+    elif study == "ATA":
+        first = df[df["course_number"] == 1]
+        resp = first["ata_response"].astype(str)
+        risk = first["ata_risk_2015"].astype(str)
+        for r in ("low", "intermediate", "high"):
+            m = (risk == r).to_numpy()
+            f[f"ATA_{r}_excellent"] = ("range", *_prop(resp[m] == "excellent"))
+            f[f"ATA_{r}_structural"] = ("range", *_prop(resp[m] == "structural_incomplete"))
+    elif study == "M":
+        f["M_excellent"] = ("proportion", *_prop(df["ata_response"].astype(str) == "excellent"))
+    elif study == "Tc":
+        u = df.loc[df["course_number"] == 1, "tc99m_uptake_pct"].astype(float)
+        f["Tc_median_first"] = ("range", float(u.median()), None)
+        f["Tc_share_above_1_4"] = ("range", *_prop(u > max(clinical.TC99M_ABLATION_CUTOFFS_PCT)))
+        f["Tc_max"] = ("range", float(u.max()), None)
     elif study == "C":
         reop = df["reoperated_before_course"].astype(bool)
         struct = df["structural_disease_pre"].astype(bool) & ~reop
@@ -148,6 +191,13 @@ def study_figures(df: pd.DataFrame, study: str) -> dict:
 
 def _check(key: str, fig) -> tuple[float, bool, str]:
     t = TARGETS[key]
+    if fig[0] == "range":
+        value, n = fig[1], fig[2]
+        # a proportion: the published interval widened by 3 SE at the simulated
+        # group size; a plausibility interval (n None) is checked as given
+        tol = 3 * np.sqrt(max(value * (1 - value), 1.0 / n) / n) if n else 0.0
+        ok = t.value - tol <= value <= t.upper + tol
+        return value, bool(ok), f"{value:.3f}" + (f" (n={n})" if n else "")
     if fig[0] == "proportion":
         value, n = fig[1], fig[2]
         p = t.value if t.value > 0 else 1.0 / n
@@ -163,6 +213,8 @@ def _check(key: str, fig) -> tuple[float, bool, str]:
 
 
 def _published(t) -> str:
+    if t.kind == "range":
+        return f"{t.value:g}-{t.upper:g}"
     if t.kind == "proportion":
         return f"{t.value:.3f}"
     if t.kind == "mean_sd":
@@ -170,7 +222,7 @@ def _published(t) -> str:
     return f"{'+' if t.value > 0 else '-'} (p={t.p:g})"
 
 
-def calibration_table(seeds=(0, 1, 2), studies=("A", "B", "C")) -> pd.DataFrame:
+def calibration_table(seeds=(0, 1, 2), studies=("A", "B", "C", "ATA", "M", "Tc")) -> pd.DataFrame:
     """One row per target: published figure, simulated figure per seed, flags.
 
     ``within_tolerance`` is True when every seed is within tolerance;

@@ -65,6 +65,8 @@ ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
     "ajcc8_stage": ("I", "II", "III", "IVA", "IVB"),
     "ata_risk_2015": ("low", "intermediate", "high"),
     "fdg_pet": ("negative", "positive"),
+    "fdg_pet_pre": ("negative", "positive"),
+    "post_scan_bed_uptake": ("absent", "faint", "intense"),
     "tgab_trend": ("declining", "stable", "rising"),
     "imaging_fu": ("negative", "nonspecific", "structural"),
     "ata_response_reported": ("excellent", "indeterminate", "biochemical_incomplete", "structural_incomplete"),

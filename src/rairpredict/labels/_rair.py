@@ -34,7 +34,11 @@ def label_rair(table: pd.DataFrame, *, cumulative_threshold_gbq: float | None = 
        some lesions but not others" included).  Known to be False when
        ``known_lesions`` == 0.
     3. **Progression despite uptake**: ``structural_progression_12_16m`` True
-       AND ``post_scan_any_uptake`` True.  Progression is read as False when
+       AND uptake *in a lesion* on the post-therapy scan (``known_lesions`` >
+       ``lesions_without_uptake``).  Uptake anywhere on the scan (e.g. only in
+       the thyroid bed) is not enough: the criterion is about iodine-avid
+       disease that progresses (``clinical.RAIR_CRITERIA[3]``).  A scan without
+       any uptake has no avid lesion.  Progression is read as False when
        ``persistent_disease`` is False (no tumour cannot progress).
     4. **Persistent disease after >= threshold cumulative activity**:
        ``persistent_disease`` True AND ``cumulative_activity_gbq`` >=
@@ -109,7 +113,12 @@ def label_rair(table: pd.DataFrame, *, cumulative_threshold_gbq: float | None = 
 
     c1 = tri_and(disease, tri_or(tri_not(uptake), loss))
     c2 = without_pos
-    c3 = tri_and(prog, uptake)
+    # Lesion uptake: at least one known lesion took up 131I; none if the scan
+    # shows no uptake at all or there is no known lesion.
+    with np.errstate(invalid="ignore"):
+        lesion_uptake = tri_cmp(known - np.where(np.isnan(without) & (known == 0), 0.0, without), 0, ">")
+    lesion_uptake = np.where(uptake == 0, 0.0, lesion_uptake)
+    c3 = tri_and(prog, lesion_uptake)
     c4 = tri_and(persist, tri_cmp(cum, thr, ">="))
     fdg_pos = tri_in(fdg, ("positive",))
     fdg_pos = np.where(np.isnan(fdg_pos) & (disease == 0), 0.0, fdg_pos)

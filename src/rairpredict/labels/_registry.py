@@ -46,7 +46,8 @@ class LabelSpec(NamedTuple):
 LABELS: dict[str, LabelSpec] = {
     "rair": LabelSpec(label_rair, "rair", "RAI-refractory by Study B's five criteria (seed 001)"),
     "unexpected_uptake": LabelSpec(label_unexpected_uptake, "unexpected_uptake",
-                                   "high pre-therapy uptake, low 48 h dose rate, no early reactions (Study A)"),
+                                   "high pre-therapy uptake not confirmed on the post-therapy scan, low 48 h dose rate, "
+                                   "no early reactions (Study A)"),
     "second_course_benefit": LabelSpec(label_second_course_benefit, "second_course_benefit",
                                        "benefit of a repeat RAI course (Study C)"),
     "ata_response_structural_incomplete": LabelSpec(

@@ -33,8 +33,13 @@ def label_ata_response(
        (Tg_s >= 1 or Tg_st >= 10 or TgAb rising).  A high Tg counts even with
        TgAb, which can only lower measured Tg.
     3. ``excellent``: imaging negative, TgAb known negative (<= the positivity
-       threshold) and (Tg_s < 0.2 or Tg_st < 1).  TgAb-positive or
-       TgAb-unmeasured patients are never excellent by an undetectable Tg.
+       threshold) and every measured Tg below its excellent cut-off (Tg_s < 0.2,
+       Tg_st < 1; at least one measured).  When both were measured the less
+       favourable one classifies (ATA 2015 lists either test because often only
+       one is done; suppressed 0.1 with stimulated 5 ng/mL is indeterminate, not
+       excellent -- see ``clinical.RESPONSE_BOTH_TG_LESS_FAVOURABLE``).
+       TgAb-positive or TgAb-unmeasured patients are never excellent by an
+       undetectable Tg.
     4. ``indeterminate``: otherwise, when imaging is known and there is a
        finding for it: non-specific imaging, detectable Tg below the
        biochemical cut-offs, or TgAb positive and stable/declining.
@@ -89,9 +94,14 @@ def label_ata_response(
     bio_s, bio_st = tri_cmp(tg_s, *bi_s) == 1, tri_cmp(tg_st, *bi_st) == 1
     rising = trend == "rising"
     biochemical = img_ok & (bio_s | bio_st | rising)
-    low_tg = tri_or(tri_cmp(tg_s, *ex_s), tri_cmp(tg_st, *ex_st)) == 1
+    ok_s, ok_st = tri_cmp(tg_s, *ex_s), tri_cmp(tg_st, *ex_st)
+    # Less favourable Tg classifies: one measured Tg above its excellent cut-off
+    # vetoes "excellent" even if the other is undetectable.
+    low_tg = ((ok_s == 1) | (ok_st == 1)) & (ok_s != 0) & (ok_st != 0)
+    if not clinical.RESPONSE_BOTH_TG_LESS_FAVOURABLE:  # the pre-2015 reading: either low Tg suffices
+        low_tg = (ok_s == 1) | (ok_st == 1)
     excellent = (img == "negative") & (tgab == 0) & low_tg & ~biochemical
-    detectable = (tri_cmp(tg_s, *ex_s) == 0) | (tri_cmp(tg_st, *ex_st) == 0)
+    detectable = (ok_s == 0) | (ok_st == 0)
     tgab_quiet = (tgab == 1) & ((trend == "stable") | (trend == "declining"))
     # TgAb positive with unknown trend could be rising (biochemical): unknown.
     tgab_open = (tgab == 1) & (trend == None)  # noqa: E711
@@ -108,7 +118,8 @@ def label_ata_response(
          "rising TgAb without structural disease",
          f"stimulated Tg {bi_st[1]} {bi_st[0]:g} ng/mL without structural disease",
          f"suppressed Tg {bi_s[1]} {bi_s[0]:g} ng/mL without structural disease",
-         f"negative imaging, TgAb negative, Tg below {ex_s[0]:g} (suppressed) or {ex_st[0]:g} (stimulated) ng/mL",
+         f"negative imaging, TgAb negative, every measured Tg below {ex_s[0]:g} (suppressed) / {ex_st[0]:g} "
+         "(stimulated) ng/mL",
          "non-specific imaging findings",
          "detectable Tg below the biochemical-incomplete cut-offs",
          "TgAb positive, stable or declining, without structural disease"],

@@ -10,7 +10,8 @@ available, see :mod:`rairpredict.reference.published_scores`):
 
 * :class:`LiRairScore` is the *unweighted count* of the six Li 2018 predictors.
 * :class:`LiuRairScore` uses points *derived from the published ORs*
-  (Sullivan 2004): one point per doubling of the odds, ``round(log2(OR))``.
+  (Sullivan 2004): one point per doubling of the odds, ``round(log2(OR))``
+  for the binary predictors and ``log2(1.037)`` per year of age.
 
 The published cut-offs (7 and 10 points) belong to the original scales and are
 therefore not applied by default (``cutoff=None``); pass ``cutoff`` to classify
@@ -183,8 +184,9 @@ class _PointsScore(ClassifierMixin, BaseEstimator):
 class LiRairScore(_PointsScore):
     """Unweighted count of the Li 2018 RAIR predictors (0-6); not the original index points.
 
-    One point each for: smoking; follicular histology (``histology ==
-    "follicular"``; oncocytic is not counted); extrathyroidal extension (minimal
+    One point each for: smoking; follicular histology (``histology`` follicular
+    or oncocytic: Li 2018 counts Hürthle-cell (oncocytic) carcinoma as follicular
+    thyroid cancer, as ATA 2015 did); extrathyroidal extension (minimal
     or gross); >= 4 metastatic nodes; node-metastasis rate >= 0.53; pN1 (N1a or
     N1b). The original per-predictor points were not verifiably available, so
     the published cut-off (>= 7 on the original scale) does not apply.
@@ -226,7 +228,7 @@ class LiRairScore(_PointsScore):
         ratio = self._ln_ratio(t).mask(pos == 0, 0.0)
         return pd.DataFrame({
             "smoking": _flag(smoking.fillna(False), smoking.notna()),
-            "follicular": _flag(histology == "follicular", histology.notna()),
+            "follicular": _flag(histology.isin(ref.LI_2018_FOLLICULAR_HISTOLOGY), histology.notna()),
             "ete": _flag(ete.isin(["minimal", "gross"]), ete.notna()),
             "nodes_ge_4": _flag(pos >= ref.LI_2018_MIN_POSITIVE_NODES, pos.notna()),
             "ln_ratio_ge_53": _flag(ratio >= ref.LI_2018_MIN_LN_RATIO - _EPS, ratio.notna()),
@@ -234,23 +236,26 @@ class LiRairScore(_PointsScore):
         }, index=t.index)
 
 
-#: Liu 2022 points derived from the published ORs (one point per doubling of the odds).
-_LIU_POINTS = {k: sullivan_points(v) for k, v in ref.LIU_2022_ODDS_RATIOS.items()}
+#: Liu 2022 points derived from the published ORs (one point per doubling of the
+#: odds); age is per year and not rounded (0.052 points per year).
+_LIU_POINTS = {k: (math.log2(v) if k == "age_per_year" else sullivan_points(v))
+               for k, v in ref.LIU_2022_ODDS_RATIOS.items()}
 
 
 class LiuRairScore(_PointsScore):
     """Liu 2022 RR-DTC score with points derived from the published ORs (Sullivan 2004).
 
-    Points = ``round(log2(OR))``: age >= 48 y -> 0 (OR 1.037, see the caveat in
-    :mod:`rairpredict.reference.published_scores`), recurrence between
-    operation and 131I -> 3, FDG uptake -> 5, metastasis site -> 2 (operationalised
-    by rairpredict as *any distant metastasis*, ``distant_met_site != "none"``).
-    Maximum 10. The published 10-point cut-off (AUC 0.898) is on the original
-    scale and is not applied by default.
+    Points = ``round(log2(OR))``: recurrence between operation and 131I -> 3,
+    FDG uptake on a PET/CT before the course (``fdg_pet_pre``) -> 5, metastasis
+    site -> 2 (operationalised by rairpredict as *any distant metastasis*,
+    ``distant_met_site != "none"``); age as published, OR 1.037 per year:
+    ``log2(1.037)`` = 0.052 points per year above 18 (see
+    :mod:`rairpredict.reference.published_scores`).  The published 10-point
+    cut-off (AUC 0.898) is on the original scale and is not applied by default.
 
-    ``fdg_pet`` is a follow-up field in the contract, so the score is only
-    computable at ``follow_up`` (:meth:`unavailable_reason`). Missing rule: NaN
-    points if any input is missing (missing FDG PET = not done).
+    All inputs are pre-therapy, so the score is a pre-therapy baseline
+    (:meth:`unavailable_reason`). Missing rule: NaN points if any input is
+    missing (missing FDG PET = not done).
 
     Parameters
     ----------
@@ -260,7 +265,7 @@ class LiuRairScore(_PointsScore):
 
     name = "Liu 2022 RR-DTC score, points derived from published ORs (not the original points)"
     citation = f"{ref.LIU_2022_CITATION}; points: {ref.SULLIVAN_2004_CITATION}"
-    required_inputs = ("age_years", "recurrence_before_rai", "fdg_pet", "distant_met_site")
+    required_inputs = ("age_years", "recurrence_before_rai", "fdg_pet_pre", "distant_met_site")
     is_original_points = False
     published_cutoff = ref.LIU_2022_CUTOFF_POINTS
     points_table = dict(_LIU_POINTS)
@@ -271,10 +276,10 @@ class LiuRairScore(_PointsScore):
         t = table
         age = t["age_years"].astype("Float64").astype(float)
         rec = t["recurrence_before_rai"].astype("boolean")
-        fdg, site = _labels(t["fdg_pet"]), _labels(t["distant_met_site"])
+        fdg, site = _labels(t["fdg_pet_pre"]), _labels(t["distant_met_site"])
         p = self.points_table
         return pd.DataFrame({
-            "age_ge_48": p["age_ge_48"] * _flag(age >= ref.LIU_2022_MIN_AGE_YEARS, age.notna()),
+            "age_per_year": p["age_per_year"] * (age - ref.LIU_2022_AGE_REFERENCE_YEARS).clip(lower=0),
             "recurrence_before_rai": p["recurrence_before_rai"] * _flag(rec.fillna(False), rec.notna()),
             "fdg_uptake": p["fdg_uptake"] * _flag(fdg == "positive", fdg.notna()),
             "metastasis_site": p["metastasis_site"] * _flag(site.notna() & (site != "none"), site.notna()),

@@ -37,6 +37,11 @@ RESPONSE_EXCELLENT_STIMULATED_TG = (1.0, "<")
 #: biochemical incomplete: suppressed Tg >= 1 or stimulated Tg >= 10 or rising TgAb
 RESPONSE_BIOCHEMICAL_SUPPRESSED_TG = (1.0, ">=")
 RESPONSE_BIOCHEMICAL_STIMULATED_TG = (10.0, ">=")
+#: When both a suppressed and a stimulated Tg were measured and they disagree,
+#: the less favourable one classifies (ATA 2015 Table 13 lists either test
+#: because often only one is done; suppressed Tg 0.1 with stimulated Tg 5 ng/mL
+#: is indeterminate, not excellent).  clinical_reference.md, response to therapy.
+RESPONSE_BOTH_TG_LESS_FAVOURABLE = True
 #: ATA high risk: a pathological N1 node >= 3 cm.
 ATA_HIGH_RISK_NODE_MM = 30.0
 #: ATA intermediate risk: more than 5 pathological N1.
@@ -63,31 +68,62 @@ RAIR_PROGRESSION_WINDOW_MONTHS = (12, 16)
 RAIR_CRITERIA = {
     1: "no 131I uptake, or progressive loss of uptake, on the post-therapy scan",
     2: "no 131I uptake in a regional recurrence or distant metastasis",
-    3: "structural progression 12-16 months after RAI despite uptake",
+    3: "structural progression 12-16 months after RAI despite 131I uptake in the lesions",
     4: "persistent disease after cumulative activity >= 600 mCi (22.2 GBq)",
     5: "131I-negative / FDG-positive mismatch (flip-flop)",
 }
 
 # ----------------------------------------------------------------- unexpected uptake (Study A)
-# Study A (seed 000) defines the group qualitatively: high pre-therapy uptake,
-# low 48 h dosimetry, no early radiation reactions.  The numbers below are
-# rairpredict's documented operationalisation, configurable in the label function.
-#: 99mTc thyroid-bed uptake (%) at or above which pre-therapy uptake counts as high.
-UNEXPECTED_HIGH_TC99M_UPTAKE_PCT = 2.0
+# Study A (seed 000) defines the group by three parts read with the post-therapy
+# whole-body scan: high pre-therapy (99mTc) uptake, yet low dosimetry 48 h after
+# the activity and no early radiation reactions -- a "marked discrepancy between
+# the usually interdependent results of scintigraphy before and after" therapy.
+# What Study A leaves open (rairpredict's documented choices, parameters of
+# rairpredict.labels.label_unexpected_uptake):
+#   * the numeric cut-off of "high" 99mTc uptake -> the published post-thyroidectomy
+#     ablation cut-offs (below);
+#   * what "low dosimetry" means numerically, and whether it is absolute or
+#     relative to the preparation -> relative: a fraction of the preparation's
+#     mean 48 h whole-body retention (Ravichandran 2016), because rhTSH patients
+#     clear iodine faster (Remy 2008, Hänscheid 2006) and one absolute cut-off
+#     would call rhTSH patients "low" several times as often.  Study A itself
+#     reports no dosimetry by preparation, so the per-preparation scaling rests on
+#     those sources, not on Study A;
+#   * how weak the post-therapy thyroid-bed uptake must be to "disagree" with a
+#     high pre-therapy uptake -> absent or faint (``post_scan_bed_uptake``);
+#   * the 99mTc cut-off is one for both preparations: Study A gives no
+#     preparation-specific uptake figure and the published cut-offs are not split.
+#: 99mTc thyroid-bed uptake (%) at or above which pre-therapy uptake counts as high:
+#: 0.75 %, the optimal cut-off for unsuccessful ablation in 330 patients (clinical
+#: reference; Giovanella et al. 2011, Head Neck: > 1.4 %, 232 patients; Giovanella
+#: et al. 2019, Endocrinol Metab 34:63: < 0.9 % went with successful ablation).
+#: After total thyroidectomy a bed uptake above the ablation cut-off is "high".
+UNEXPECTED_HIGH_TC99M_UPTAKE_PCT = 0.75
+#: Published range of 99mTc ablation cut-offs (%), for the simulator's scale check.
+TC99M_ABLATION_CUTOFFS_PCT = (0.75, 0.9, 1.4)
+#: Mean whole-body retention 48 h after the activity (dose-rate meter), by
+#: preparation: Ravichandran et al. 2016 (PMC5020787), 0.148 +/- 0.12 after
+#: withdrawal, 0.089 +/- 0.06 with rhTSH.
+RETENTION_48H_MEAN = {"withdrawal": 0.148, "rhtsh": 0.089}
+RETENTION_48H_SD = {"withdrawal": 0.12, "rhtsh": 0.06}
+#: "Low dosimetry": 48 h retention below this fraction of the preparation's mean
+#: (rairpredict choice; Study A gives no number).
+UNEXPECTED_LOW_RETENTION_FRACTION = 0.6
+#: Post-therapy thyroid-bed uptake that disagrees with a high pre-therapy uptake.
+UNEXPECTED_DISCORDANT_BED_UPTAKE = ("absent", "faint")
+#: Dose rate at 1 m from a patient just after ingestion, per GBq administered
+#: (uSv/h per GBq). *Approximate*: 131I air-kerma constant ~0.059 uSv m^2/(h MBq)
+#: less ~15 % self-attenuation of the body.
+I131_DOSE_RATE_1M_USV_H_PER_GBQ = 50.0
 #: 48 h dose rate at 1 m per administered GBq (uSv/h per GBq) below which
-#: dosimetry counts as low.  3.0 = 6 % whole-body retention at 48 h given
-#: I131_DOSE_RATE_1M_USV_H_PER_GBQ (50): well below the mean retention after
-#: withdrawal (0.148) and rhTSH (0.089) of Ravichandran 2016 -- rairpredict
-#: choice, tuned so that the simulated prevalence is A_unexpected_prevalence.
-UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ = 3.0
+#: dosimetry counts as low, per preparation: fraction x dose-rate constant x mean
+#: retention (withdrawal 3.7, rhTSH 2.2 uSv/h per GBq).
+UNEXPECTED_LOW_DOSE_RATE_48H_USV_H_PER_GBQ = {
+    prep: round(UNEXPECTED_LOW_RETENTION_FRACTION * I131_DOSE_RATE_1M_USV_H_PER_GBQ * r, 3)
+    for prep, r in RETENTION_48H_MEAN.items()}
 
 # ----------------------------------------------------------------- second course (Study C)
 #: Benefit of a second course: stimulated Tg falls by at least this fraction
 #: 1-2 years after the course, with no structural progression (Study C compared
 #: stTg before and 1-2 years after; fraction is rairpredict's documented choice).
 SECOND_COURSE_TG_FALL_FRACTION = 0.5
-
-#: Dose rate at 1 m from a patient just after ingestion, per GBq administered
-#: (uSv/h per GBq). *Approximate*, for simulation only: 131I air-kerma constant
-#: ~0.059 uSv m^2/(h MBq) less ~15 % self-attenuation of the body.
-I131_DOSE_RATE_1M_USV_H_PER_GBQ = 50.0

@@ -11,22 +11,45 @@ already live in :mod:`rairpredict.reference.clinical` are imported, not retyped.
 
 Examples
 --------
->>> from rairpredict.reference.simulation import SimulationParams, PROFILES
+>>> from rairpredict.reference.simulation import SimulationParams, PROFILES, TC99M
+>>> from rairpredict.reference import clinical
 >>> p = SimulationParams()
 >>> round(p.retention48_rhtsh / p.retention48_withdrawal, 3)
 0.601
+>>> TC99M["median_first"] < min(clinical.TC99M_ABLATION_CUTOFFS_PCT)
+True
 >>> sorted(PROFILES)
 ['A', 'B', 'C', 'default']
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, fields, replace
 
-__all__ = ["SimulationParams", "PROFILES", "REMY_2008_WB_T_EFF_H", "make_params"]
+from rairpredict.reference import clinical
+
+__all__ = ["SimulationParams", "PROFILES", "REMY_2008_WB_T_EFF_H", "make_params", "TC99M"]
 
 #: Whole-body effective half-life (h) after rhTSH / withdrawal, Remy et al.,
 #: J Nucl Med 2008;49:1445 (n = 36 / 218).
 REMY_2008_WB_T_EFF_H = {"rhtsh": 10.5, "withdrawal": 15.7}
+
+#: 99mTc-pertechnetate thyroid-bed uptake (%) after total thyroidectomy,
+#: lognormal.  Scale from the published ablation cut-offs (0.75-1.4 %,
+#: ``clinical.TC99M_ABLATION_CUTOFFS_PCT``: Giovanella et al. 2011 Head Neck,
+#: 2019 Endocrinol Metab 34:63): the median lies below the lowest cut-off and
+#: ~15 % of first courses exceed 1.4 % (the share whose remnant resists one
+#: ablation activity, ATA 2015 low/intermediate-risk ablation failure ~10-20 %).
+#: After an earlier ablation little bed is left (repeat courses).  Upper clip 15 %
+#: (a large remnant; values of tens of per cent are not a post-thyroidectomy bed).
+#: Approximate, rairpredict choice within those sources.
+TC99M = {"median_first": 0.6, "median_repeat": 0.1, "structural_factor": 1.4, "log_sd": 0.9,
+         "min": 0.01, "max": 15.0}
+
+
+def _log_sd(mean: float, sd: float) -> float:
+    """SD of log X for a lognormal X with this mean and SD."""
+    return math.sqrt(math.log(1.0 + (sd / mean) ** 2))
 
 
 @dataclass(frozen=True)
@@ -55,12 +78,9 @@ class SimulationParams:
     p_tert_tested: float = 0.30
 
     # ---- latent z: partial / delayed NIS activation (Study A's unexpected group)
-    #: rairpredict choice, approximate (tuned to A_unexpected_prevalence and the
-    #: group-conditional TSH means of Study A).
-    z_logit0: float = -2.65
-    #: per log(TSH / 80 mU/L): higher stimulated TSH goes with partial
-    #: activation (Study A: 114.1 vs 73.9 mU/L).
-    z_log_tsh: float = 4.5
+    #: rairpredict choice, approximate (tuned to A_unexpected_prevalence).
+    #: z does not depend on the preparation: see ``tsh_z_shift_sd``.
+    z_logit0: float = -1.2
     z_braf: float = 0.7      # BRAF V600E down-regulates NIS (Xing 2013)
     z_tert: float = 0.7
     z_aggressive: float = 0.6
@@ -95,11 +115,23 @@ class SimulationParams:
     # ---- stimulated TSH (mU/L), lognormal.  Study A: withdrawal 80.7 +/- 27,
     #: rhTSH 123.3 +/- 75.8.  Under withdrawal a functioning remnant blunts the
     #: TSH rise (rairpredict choice): median falls with 99mTc uptake.
-    tsh_thw_median: float = 77.5
-    tsh_thw_log_uptake: float = -0.15
-    tsh_thw_sd: float = 0.33
-    tsh_rh_median: float = 106.5
-    tsh_rh_sd: float = 0.56
+    tsh_thw_median: float = 62.0
+    tsh_thw_log_uptake: float = -0.09
+    tsh_thw_sd: float = 0.26
+    tsh_rh_median: float = 85.0
+    tsh_rh_sd: float = 0.55
+    #: Partial activation z multiplies stimulated TSH by exp(this) within either
+    #: preparation (z -> TSH; the preparation sets the TSH scale -- rhTSH is
+    #: pharmacological -- but not the chance of partial activation, so there
+    #: is no preparation -> z arrow).  Mechanism (rairpredict reading of Study
+    #: A): a remnant whose NIS responds late to TSH also secretes less hormone
+    #: and traps less iodine, so TSH runs higher for the same preparation.  Size
+    #: from Study A, 95 % withdrawal: unexpected 114.1 vs predictable 73.9 mU/L,
+    #: log ratio 0.43 ~ 1.7 withdrawal SDs of log TSH; the simulated label
+    #: (z in ~96 % of labelled patients, ~20 % of the predictable group) needs a
+    #: shift of 0.6 (x 1.82) to reproduce it.  The same relative shift is
+    #: assumed under rhTSH, where Study A's few patients cannot inform it.
+    tsh_z_log_shift: float = 0.6
 
     # ---- stimulated Tg (ng/mL), lognormal; Study A means by preparation,
     #: Study C means by disease group.  rairpredict choice, approximate.
@@ -117,21 +149,44 @@ class SimulationParams:
     tg_tgab_shift: float = -0.7
 
     # ---- 48 h whole-body retention (dose rate / initial dose rate)
-    #: Ravichandran et al. 2016 (PMC5020787): 0.148 withdrawal, 0.089 rhTSH.
-    #: The rhTSH/withdrawal gap is this ratio (shrinks with short protocols,
-    #: Bacher 2019) -- change retention48_rhtsh to change the gap.
-    retention48_withdrawal: float = 0.148
-    retention48_rhtsh: float = 0.089
-    retention48_sd: float = 0.35
-    retention48_log_uptake: float = 0.10
+    #: R48 = extrathyroidal (body) retention + 131I trapped in the thyroid bed.
+    #: Body: lognormal with the preparation's mean and SD of Ravichandran et al.
+    #: 2016 (PMC5020787; ``clinical.RETENTION_48H_MEAN`` / ``_SD``: withdrawal
+    #: 0.148 +/- 0.12, rhTSH 0.089 +/- 0.06) less the mean bed share.  The
+    #: rhTSH/withdrawal gap shrinks with short protocols (Bacher 2019): change
+    #: retention48_rhtsh to change it.
+    retention48_withdrawal: float = clinical.RETENTION_48H_MEAN["withdrawal"]
+    retention48_rhtsh: float = clinical.RETENTION_48H_MEAN["rhtsh"]
+    retention48_sd_withdrawal: float = _log_sd(clinical.RETENTION_48H_MEAN["withdrawal"],
+                                               clinical.RETENTION_48H_SD["withdrawal"])
+    retention48_sd_rhtsh: float = _log_sd(clinical.RETENTION_48H_MEAN["rhtsh"], clinical.RETENTION_48H_SD["rhtsh"])
+    #: Avid structural disease holds iodine longer (log-scale shift; approximate).
     retention48_structural: float = 0.15
-    #: Partial NIS activation: retention multiplied by this factor
-    #: (rairpredict choice, approximate; Study A p = 0.000005).
-    retention48_partial_factor: float = 0.35
-    #: Effective half-life spread and the z effect on it (dose rates 24/72 h).
+    #: Bed 131I uptake at 48 h (fraction of activity) per 1 % of 99mTc uptake:
+    #: Hänscheid et al. 2006 (J Nucl Med 47:648) measured remnant 48 h uptake
+    #: 0.5 +/- 0.7 % (rhTSH) and 0.9 +/- 1.0 % (withdrawal), the scale of the 99mTc
+    #: uptake (median 0.6 %, mean ~0.9 %), so 1 % of 99mTc ~ 1 % of the activity.
+    remnant48_per_tc99m_pct: float = 0.01
+    #: Partial NIS activation: the bed traps this fraction of the expected 131I.
+    #: Whole-body retention then falls only by the bed share: ~6 % at the median
+    #: uptake (0.6 % of 0.148 withdrawal), up to ~40 % with a large bed (5 %) --
+    #: not the old blanket 65 % cut.  rairpredict choice, approximate.
+    remnant_partial_factor: float = 0.25
+    #: Effective half-life spread; partial activation shortens the whole-body
+    #: T_eff only through the bed share (factor near 1).  Approximate.
     t_eff_sd: float = 0.2
-    t_eff_partial_factor: float = 0.8
+    t_eff_partial_factor: float = 0.95
     dose_rate_meas_sd: float = 0.04
+
+    # ---- post-therapy scan: thyroid-bed 131I uptake (Study A's discordance)
+    #: P(bed uptake absent or faint) = expit(a + b z - c log(u / u_ref) + d repeat).
+    #: A large remnant shows; a partially activated one does not (rairpredict
+    #: choice, approximate).  Share of "absent" among absent-or-faint.
+    bed_disc_logit0: float = -3.0
+    bed_disc_z: float = 5.0
+    bed_disc_log_uptake: float = -0.8
+    bed_disc_repeat: float = 3.0
+    bed_absent_share: float = 0.35
 
     # ---- early radiation reactions (sialadenitis, neck pain, nausea)
     react_logit0: float = -0.5
@@ -139,6 +194,13 @@ class SimulationParams:
     react_log_uptake: float = 0.4
     react_withdrawal: float = 0.3
     react_partial: float = -1.6
+
+    # ---- 18F-FDG PET/CT before the course (Liu 2022 predictor; child of d).
+    #: Done when structural disease or recurrence is known (observed, so the
+    #: decision carries no information on d); positive mostly with disease.
+    fdg_pre_done_p: dict = field(default_factory=lambda: {True: 0.5, False: 0.04})
+    fdg_pre_pos_p: dict = field(default_factory=lambda: {
+        (True, 0): 0.2, (True, 1): 0.8, (False, 0): 0.02, (False, 1): 0.12})
 
     # ---- post-therapy scan
     noup_p: dict = field(default_factory=lambda: {0: 0.001, 1: 0.008})        # by d
@@ -166,7 +228,34 @@ class SimulationParams:
     bp_repeat_course: float = 1.0
     bp_log_tg: float = 0.3
 
-    # ---- follow-up stimulated Tg change, log(Tg_fu / Tg): normal
+    # ---- disease after a FIRST course (ATA 2015 Table 12 by initial risk;
+    #: Mukhtar 2021).  A burden score from the ATA risk items (pathology) drives
+    #: biochemical persistence and structural disease found at follow-up;
+    #: coefficients are rairpredict choices tuned to Table 12 (approximate).
+    burden: dict = field(default_factory=lambda: {
+        "n1": 1.1, "n1b": 0.4, "nodes_gt5": 0.6, "ete_minimal": 1.1, "ete_gross": 1.8, "aggressive": 0.9,
+        "vascular": 0.6, "incomplete_resection": 1.2, "big_node": 1.0})
+    bp_first_shift: float = -1.8
+    bp_burden: float = 0.5
+    #: Structural disease found at follow-up (not known before the course).
+    ns_logit0: float = -3.6
+    ns_d: float = 1.0
+    #: Follow-up stimulated Tg after a first course: disease-free lognormal
+    #: (median, log SD); with persistent disease log(Tg_fu / Tg) ~ N(mu + d, z
+    #: effects, tg_change_sd).  Suppressed Tg = stimulated x ratio (lognormal).
+    tg_fu_free_median: float = 0.1
+    tg_fu_free_sd: float = 1.0
+    tg_fu_persist_mu_first: float = 0.3
+    tg_supp_ratio: float = 0.1
+    tg_supp_ratio_sd: float = 0.3
+    #: TgAb disappear after ablation in about half of disease-free patients by
+    #: 1-2 years, rarely with persistent disease (Chiovato et al., Ann Intern
+    #: Med 2003;139:346; approximate).
+    tgab_clear_p: dict = field(default_factory=lambda: {"free": 0.6, "persistent": 0.1})
+    #: Non-specific follow-up imaging without structural disease (rairpredict choice).
+    nonspecific_p: dict = field(default_factory=lambda: {"free": 0.03, "persistent": 0.25})
+
+    # ---- follow-up stimulated Tg change (repeat courses), log(Tg_fu / Tg): normal
     tg_change_mu: dict = field(default_factory=lambda: {
         "none": -1.0, "resolved": -1.6, "shrank": -0.9, "stable": -0.4, "progressed": 0.3})
     tg_change_d: float = 0.5

@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from rairpredict.reference import clinical
+from rairpredict.reference.simulation import TC99M
 
 HISTOLOGY = ("papillary_classic", "papillary_micro", "papillary_follicular_variant", "papillary_tall_cell",
              "papillary_hobnail", "papillary_columnar", "follicular", "oncocytic")
@@ -95,9 +96,11 @@ def draw_covariates(rng: np.random.Generator, n: int, prof: dict) -> dict:
     c["reoperated"] = reop
 
     c["rhtsh"] = rng.random(n) < np.where(c["m1"], prof["rhtsh"] * 0.3, prof["rhtsh"])
-    # 99mTc thyroid-bed uptake: remnant after surgery, little after ablation
-    tc_median = np.where(repeat, 0.35, 2.3) * np.where(c["structural_pre"], 1.4, 1.0)
-    c["tc99m"] = np.clip(np.exp(rng.normal(np.log(tc_median), 0.75, n)), 0.01, 30.0).round(2)
+    # 99mTc thyroid-bed uptake: small remnant after total thyroidectomy, less after ablation
+    tc_median = (np.where(repeat, TC99M["median_repeat"], TC99M["median_first"])
+                 * np.where(c["structural_pre"], TC99M["structural_factor"], 1.0))
+    c["tc99m"] = np.clip(np.exp(rng.normal(np.log(tc_median), TC99M["log_sd"], n)),
+                         TC99M["min"], TC99M["max"]).round(2)
     tgab_pos = rng.random(n) < prof["tgab_positive"]
     c["tgab"] = np.where(tgab_pos, clinical.TGAB_POSITIVE_IU_ML + np.exp(rng.normal(np.log(60), 1.1, n)),
                          rng.uniform(0.3, clinical.TGAB_POSITIVE_IU_ML * 0.9, n)).round(1)

@@ -11,30 +11,37 @@ Causal model (DAG; ``->`` = "is a parent of")::
     patient & tumour x0 (age, sex, smoking, histology, size, ETE, N, LN counts,
         M, course, structural_disease_pre, preparation, 99mTc uptake, TgAb, activity)
     x0 -> BRAF, TERT                                   (latent unless tested)
-    x0 (uptake, preparation) -> TSH
-    TSH, BRAF, TERT, x0 -> z  partial/delayed NIS activation (latent)
+    BRAF, TERT, x0 -> z       partial/delayed NIS activation (latent; not the preparation)
     BRAF, TERT, x0 -> d       dedifferentiated biology (latent)
-    d, x0 -> stimulated Tg, recurrence_before_rai       (observed pre-therapy)
-    z, x0 -> 48 h retention -> dose rates 24/48/72 h; early radiation reactions
-    z, d, x0 -> post-therapy scan (no uptake, loss, non-avid lesion)
+    z, x0 (uptake, preparation) -> TSH                 (observed pre-therapy)
+    d, x0 -> stimulated Tg, recurrence_before_rai, pre-therapy FDG PET (observed)
+    z, x0 -> 48 h retention (body + thyroid bed) -> dose rates 24/48/72 h; early reactions
+    z, d, x0 -> post-therapy scan (bed uptake, no uptake, loss, non-avid lesion)
     z, d, x0 -> structural change 12-16 m (progressed / resolved / shrank / stable),
-                biochemical persistence, FDG PET, follow-up Tg / TgAb / imaging
+                biochemical persistence, structural disease found at follow-up,
+                FDG PET, follow-up Tg / TgAb / imaging (driven by the disease state)
 
 Equations (coefficients in :class:`rairpredict.reference.simulation.SimulationParams`;
-``logit`` = log-odds, N = normal)::
+``logit`` = log-odds, N = normal, u = 99mTc uptake %, u0 = 0.6 % its median)::
 
-    log TSH  ~ N(log 106.5, 0.56)                     rhTSH (Study A 123.3 +/- 75.8)
-    log TSH  ~ N(log 77.5 - 0.15 log(u/2), 0.33)      withdrawal; u = 99mTc uptake %
-    logit P(z=1) = a_z + 4.5 log(TSH/80) + 0.7 BRAF + 0.7 TERT + 0.6 aggressive + 0.15 age/10
+    u        ~ logN(log 0.6 [first course] or log 0.1 [repeat], 0.9), clipped 0.01-15 %
+    logit P(z=1) = a_z + 0.7 BRAF + 0.7 TERT + 0.6 aggressive + 0.15 age/10
+    log TSH  ~ N(log 85 + 0.6 z, 0.55)                rhTSH (Study A 123.3 +/- 75.8)
+    log TSH  ~ N(log 62 - 0.09 log(u/u0) + 0.6 z, 0.26)  withdrawal (80.7 +/- 27)
     logit P(d=1) = a_d + Li 2018 terms (smoking, follicular, ETE, >= 4 nodes,
                    LN ratio >= 0.53, N1) + M1 + age + BRAF + TERT + repeat course
-    log Tg   ~ N(m[prep, group] + 0.06 log(u/2) + M1 - 0.7 TgAb+ - 0.5 d, s[prep, group])
-    log R48  ~ N(log r_prep - s^2/2 + 0.1 log(u/2) + 0.15 structural + log(0.35) z, 0.35)
-               r_withdrawal 0.148, r_rhTSH 0.089 (Ravichandran 2016; gap a parameter)
-    dose_rate_48h = activity * 50 uSv/h/GBq * R48;  24/72 h via T_eff (Remy 2008) x 0.8^z
-    logit P(reaction) = -0.5 + 0.6 log(A/3.7) + 0.4 log(u/2) + 0.3 withdrawal - 1.6 z
+    log Tg   ~ N(m[prep, group] + 0.06 log(u/u0) + M1 - 0.7 TgAb+ - 0.5 d, s[prep, group])
+    R48 = body + bed; log body ~ N(.., sd) with Ravichandran 2016's mean/SD per
+          preparation; bed = 0.01 u (Hänscheid 2006) x (0.25 if z)
+    dose_rate_48h = activity * 50 uSv/h/GBq * R48;  24/72 h via T_eff (Remy 2008) x 0.95^z
+    logit P(reaction) = -0.5 + 0.6 log(A/3.7) + 0.4 log(u/u0) + 0.3 withdrawal - 1.6 z
+    logit P(bed absent/faint) = -3 + 5 z - 0.8 log(u/u0) + 3 repeat
     P(progression) = structural * expit(-1.7 + 3.2 d + 0.6 z + 1.0 M1 - 0.7 repeat), etc.
-    log(Tg_fu / Tg) ~ N(mu[structural change] + 0.7 d + 0.6 z, 0.85)
+    first course: biochemical persistence and structural disease found at follow-up
+          rise with an ATA-item burden score (N1, > 5 nodes, ETE, aggressive histology,
+          vascular invasion, incomplete resection, node >= 3 cm) and d; follow-up Tg
+          is near the assay floor without disease and tracks pre-therapy Tg with it
+    repeat course: log(Tg_fu / Tg) ~ N(mu[structural change] + 0.5 d + 0.4 z, 0.75)
 
 Study A's groups: the simulator's "unexpected uptake" is the label of
 :func:`rairpredict.labels.label_unexpected_uptake`; the "predictable uptake"
@@ -42,13 +49,18 @@ comparison group is read as patients with high pre-therapy uptake whose
 post-therapy picture agreed (uptake >= threshold, label False).  Under
 withdrawal a functioning remnant blunts the TSH rise, so the high-uptake
 (predictable) group has a lower mean TSH (73.9) than all withdrawal patients
-(80.7); partial activation rises with TSH, so the unexpected group's TSH is
-high (114.1); rhTSH gives pharmacological TSH (123.3) and lower Tg.
+(80.7); partial activation raises TSH by the same factor in either
+preparation, so the unexpected group's TSH is high (114.1) without any
+preparation -> activation arrow; rhTSH gives pharmacological TSH (123.3) and
+lower Tg.  Prevalence 3 % (a documented choice; Study A's p-values imply
+analysed groups of a handful of patients, see
+``reference.seed_targets.STUDY_A_IMPLIED_GROUPS``).
 
 Missingness: BRAF/TERT untested (MCAR, ~65-70 %), tumour size (MCAR 4 %),
 LN counts missing exactly when nodes were not examined (NX), FDG PET done
 mostly when Tg is high and the 131I scan negative (depends on observed Tg and
-on the scan), follow-up stimulated Tg MCAR 8 %.  The oracle integrates over
+on the scan), pre-therapy FDG PET done mostly with known structural disease or
+recurrence (observed), follow-up stimulated Tg MCAR 8 %.  The oracle integrates over
 all of it (see ``_oracle``).
 
 Examples
@@ -108,11 +120,13 @@ def _columns(c: dict, n: int) -> dict:
         "reoperated_before_course": c["reoperated"],
         "preparation": _cat(c["rhtsh"].astype(int), "preparation"),
         "tsh_stim_mu_l": c["tsh"], "tg_stim_ng_ml": c["tg"], "tgab_iu_ml": c["tgab"],
-        "tc99m_uptake_pct": c["tc99m"], "activity_gbq": c["activity"], "course_number": c["course"],
+        "tc99m_uptake_pct": c["tc99m"], "fdg_pet_pre": _cat(c["fdg_pre"], "fdg_pet_pre"),
+        "activity_gbq": c["activity"], "course_number": c["course"],
         "cumulative_activity_gbq": c["cumulative"],
         "dose_rate_24h_usv_h": c["dr24"], "dose_rate_48h_usv_h": c["dr48"], "dose_rate_72h_usv_h": c["dr72"],
         "early_radiation_reactions": c["reactions"],
         "post_scan_any_uptake": c["post_uptake"], "post_scan_uptake_loss": c["uptake_loss"],
+        "post_scan_bed_uptake": _cat(c["bed"], "post_scan_bed_uptake"),
         "known_lesions": c["known_lesions"], "lesions_without_uptake": c["lesions_without_uptake"],
         "fdg_pet": _cat(c["fdg"], "fdg_pet"),
         "structural_progression_12_16m": c["progression"], "persistent_disease": c["persistent"],

@@ -114,7 +114,12 @@ def horizon_calibration(time, event, risk, horizon: float, n_knots: int = 3, alp
         extra = restricted_cubic_spline(cll, knots)[:, 1:]
         for j in range(extra.shape[1]):
             basis[f"cll_s{j}"] = extra[:, j]
-    smooth_fit = _cox(time, event, basis)
+    try:
+        smooth_fit = _cox(time, event, basis)
+    except Exception as exc:  # lifelines ConvergenceError: collinear spline terms with few events
+        if type(exc).__name__ != "ConvergenceError" or basis.shape[1] == 1:
+            raise
+        basis, smooth_fit = basis[["cll"]], slope_fit  # the linear fit is the smooth curve then
     surv_h = smooth_fit.predict_survival_function(basis, times=[horizon]).to_numpy()[0]
     smoothed = 1 - surv_h
     diff = np.abs(risk - smoothed)

@@ -129,3 +129,17 @@ def test_clinician_path_one_store_train_promote_score(tmp_path):
     assert (work / "r.html").is_file() and score.stderr.count("MLflow store:") == 1
     # nothing dropped a store in the working directory
     assert not (work / "mlflow.db").exists() and not (work / "mlruns").exists()
+
+
+def test_documented_registry_names_are_the_names_training_registers():
+    """README and docs/ name models that `rairpredict train` / `demo` register (rairpredict-<target>)."""
+    import re
+    from pathlib import Path
+
+    from rairpredict.resources import config_dir
+
+    root = Path(__file__).resolve().parents[2]
+    registered = {f"rairpredict-{p.stem}" for p in config_dir("targets").glob("*.yaml")}
+    texts = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    named = {m for t in texts for m in re.findall(r"models:/([a-z][\w.-]*)[@/]", t.read_text(encoding="utf-8"))}
+    assert named and named <= registered, named - registered

@@ -161,7 +161,7 @@ def test_validate_without_config_on_a_foreign_file_says_what_to_run(tmp_path, ca
     assert main(["validate", str(data)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "column 'Age': not a canonical field" in err
-    assert f"rairpredict validate {data} --cohort-config" in err
+    assert f"rairpredict validate --input {data} --cohort-config" in err
 
 
 def test_warnings_file_written_beside_rejects(tmp_path, capsys):

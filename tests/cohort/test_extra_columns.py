@@ -93,3 +93,17 @@ def test_extra_column_refusals(change, key, needle):
     with pytest.raises(CohortFileError) as ei:
         CohortConfig.from_dict({**CFG, "extra": change})
     assert ei.value.column == key and needle in str(ei.value), str(ei.value)
+
+
+def test_yaml_true_false_keys_and_boolean_codes(tmp_path):
+    from rairpredict.cohort import load_cohort_config
+
+    head = ("name: x\nid: {generate: true}\nlacks: all_others\ncolumns:\n  age_years: Age\n  sex: Sex\n"
+            "  histology: Hist\n  t_stage: T\n  n_stage: N\n  m_stage: M\nextra:\n  pfi:\n    column: PFI\n"
+            "    type: boolean\n    stage: follow_up\n")
+    p = tmp_path / "c.yaml"
+    p.write_text(head + "    true: ['1', progressed]\n    false: ['0']\n")  # YAML reads these keys as booleans
+    assert load_cohort_config(p).schema["pfi"].true_codes == ("1", "progressed")
+    p.write_text(head + "    true: [yes]\n    false: [no]\n")
+    with pytest.raises(CohortFileError, match=r"line 16.*code True under 'true' is a YAML boolean; quote"):
+        load_cohort_config(p)

@@ -304,8 +304,13 @@ def _column_spec(chk, name, raw, contract, default_policy) -> ColumnSpec:
 
 
 def _codes(chk, name, raw, key, at):
-    value = raw.get(key) or []
-    value = value if isinstance(value, list) else [value]
+    value = raw.get(key)
+    value = [] if value is None else value if isinstance(value, list) else [value]
+    for v in value:
+        if isinstance(v, bool):
+            # YAML reads unquoted yes/no/true/false as booleans: the source text is lost.
+            chk.fail(f"code {v!r} under '{key}' is a YAML boolean; quote the source text, e.g. {key}: [\"yes\"]",
+                     name, at + (key,))
     return tuple(str(v).strip() for v in value)
 
 
@@ -319,6 +324,8 @@ def _extra(chk, name, raw, contract, default_policy) -> tuple[Field, ColumnSpec]
                  "(no 'oracle_' prefix)", str(name), at)
     if not isinstance(raw, dict):
         chk.fail("extra column needs a mapping {column: ..., type: ..., stage: ...}", name, at)
+    # YAML reads the keys true: and false: as booleans
+    raw = {("true" if k is True else "false" if k is False else k): v for k, v in raw.items()}
     chk.unknown(raw, EXTRA_KEYS, f"extra.{name}", at)
     kind = raw.get("type")
     if kind not in EXTRA_TYPES:

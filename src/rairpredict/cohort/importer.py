@@ -119,7 +119,7 @@ def _check_canonical(raw: pd.DataFrame, path, contract) -> None:
         raise CohortFileError(path, f"not a canonical field, and no cohort config given ({len(foreign)} such "
                               "columns): describe the file in a cohort config (start from "
                               "configs/cohorts/example_custom.yaml; `rairpredict fields` lists the canonical "
-                              f"fields) and run `rairpredict validate {path} --cohort-config CONFIG.yaml`",
+                              f"fields) and run `rairpredict validate --input {path} --cohort-config CONFIG.yaml`",
                               column=str(foreign[0]), usage=True)  # the command lacks its config: exit 2
 
 

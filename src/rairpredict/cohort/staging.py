@@ -78,8 +78,8 @@ _WHY = {
     ("t_stage", "T2", 5): "5th-edition T2 (1-4 cm) is 8th T1b or T2: tumour size needed; set to TX",
     ("t_stage", "T4", 5): "5th-edition T4 (any ETE) is 8th T1-T3a (minimal ETE), T3b or T4: set to TX",
     ("t_stage", "T3", 7): "7th-edition T3 (> 4 cm or minimal ETE): 8th-edition T needs tumour size and ETE",
-    ("n_stage", "N1b", 7): "7th-edition N1b includes level VII nodes, N1a in the 8th: kept as N1",
-    ("n_stage", "N1a", 5): "5th-edition N1a/N1b (ipsilateral vs other nodes) do not give the 8th-edition level: N1",
+    ("n_stage", "N1b", 7): "7th-edition N1b includes level VII nodes, which are N1a in the 8th",
+    ("n_stage", "N1a", 5): "5th-edition N1a/N1b (ipsilateral vs other nodes) do not give the 8th-edition level",
 }
 
 

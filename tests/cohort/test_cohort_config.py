@@ -203,3 +203,10 @@ def load_contract_categories(name):
     from rairpredict.cohort.contract import load_contract
 
     return list(load_contract()[name].categories)
+
+
+def test_number_message_names_the_source_unit(tmp_path):
+    data = _csv(tmp_path / "d.csv", ["40,F,PTC,T2,N0,M0,abc"], header=HEADER + ",Dose")
+    cols = {**BASE["columns"], "activity_gbq": {"column": "Dose", "unit": "mCi"}}
+    r = import_cohort(data, CohortConfig.from_dict({**BASE, "columns": cols}), derive=False)
+    assert r.warnings["message"].iloc[0].startswith("column 'Dose': 'abc' is not a number (mCi)")

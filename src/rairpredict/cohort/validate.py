@@ -88,7 +88,8 @@ def allowed_values(f: Field) -> list[str] | None:
     return None
 
 
-def value_message(f: Field, rule: str, value, source: str | None = None, decimal: str = ".") -> str:
+def value_message(f: Field, rule: str, value, source: str | None = None, decimal: str = ".",
+                  unit: str | None = None) -> str:
     """Why ``value`` is unreadable in ``f`` and how to fix it: allowed values and the nearest one.
 
     Examples
@@ -105,7 +106,7 @@ def value_message(f: Field, rule: str, value, source: str | None = None, decimal
         return (f"{head} is not {what}; allowed: {', '.join(allowed)}{did_you_mean(text, allowed, cutoff=0.6)}"
                 " (or recode it in the cohort config)")
     if rule == "not_a_number":
-        unit = f" ({f.unit})" if f.unit else ""
+        unit = f" ({unit or f.unit})" if (unit or f.unit) else ""  # the unit the source column is in
         hint = ""
         if re.fullmatch(r"[+-]?\d+,\d+", text) and decimal != ",":
             hint = "; looks like a decimal comma: set read: {decimal: ','}"
@@ -407,10 +408,10 @@ def _raw_text(raw: pd.Series, pos: np.ndarray) -> list:
     return [("" if pd.isna(v) else str(v)) for v in raw.iloc[pos]]
 
 
-def _value_messages(raw: pd.Series, mask, f: Field, rule: str, source, decimal) -> np.ndarray:
+def _value_messages(raw: pd.Series, mask, f: Field, rule: str, source, decimal, unit=None) -> np.ndarray:
     """:func:`value_message` for the rows of ``mask`` (once per distinct value)."""
     texts = _raw_text(raw, np.flatnonzero(mask))
-    per_value = {v: value_message(f, rule, v, source, decimal) for v in set(texts)}
+    per_value = {v: value_message(f, rule, v, source, decimal, unit) for v in set(texts)}
     return np.array([per_value[v] for v in texts], dtype=object)
 
 
@@ -535,7 +536,7 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
         sink = warned if policy(f) == "missing" else issues
         broken = np.zeros(n, dtype=bool)
         for rule, mask in col.problems:
-            sink.add(mask, f.name, rule, raw, _value_messages(raw, mask, f, rule, sources.get(f.name), decimal))
+            sink.add(mask, f.name, rule, raw, _value_messages(raw, mask, f, rule, sources.get(f.name), decimal, unit))
             broken |= mask
         if f.required:
             issues.add(pd.isna(col.values) & ~broken, f.name, "missing_required", raw, "required value is empty")

@@ -72,9 +72,9 @@ def _cmd_tune(args) -> int:
     from rairpredict.experiment.train import run_final_study
 
     cfg = load_target_config(_args.resolve_config(args.config))
-    with progress(total=None, desc=f"tune {cfg.name} ({args.trials} trials)", unit="s"):
+    with progress(total=args.trials, desc=f"tune {cfg.name}", unit="trial") as bar:
         res = run_final_study(cfg, kind=args.kind, trials=args.trials, n=args.n, seed=args.seed,
-                              storage=args.storage)
+                              storage=args.storage, callbacks=[lambda study, trial: bar.update(1)])
     emit(args, {"study": res.study_name, "trials": res.n_trials, "pruned": res.n_pruned,
                 "seconds": round(res.seconds, 1), "best_log_loss": res.best_value, "best_params": res.best_params},
          f"study {res.study_name}: {res.n_trials} trials ({res.n_pruned} pruned) in {res.seconds:.1f} s, "

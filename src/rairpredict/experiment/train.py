@@ -120,12 +120,13 @@ def default_optuna_storage() -> str:
 
 
 def run_final_study(cfg, *, kind: str = "xgboost", trials: int, n=None, seed=None, table=None,
-                    storage: str | None = None, data: TargetData | None = None):
+                    storage: str | None = None, data: TargetData | None = None, callbacks=None):
     """Run or extend the stored Optuna study for the final model of ``cfg`` on all rows."""
     data = data or load_target_data(cfg, n=n, seed=seed, table=table)
     return tune(data.table, data.y, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
                 trials=trials, inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"],
-                storage=storage or default_optuna_storage(), study_name=_study_name(cfg, kind, data))
+                storage=storage or default_optuna_storage(), study_name=_study_name(cfg, kind, data),
+                callbacks=callbacks)
 
 
 def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | None) -> tuple[dict, dict]:

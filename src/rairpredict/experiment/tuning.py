@@ -67,7 +67,7 @@ class TuningResult:
 
 def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, trials: int,
          inner_folds: int = 3, seed: int = 0, storage: str | None = None,
-         study_name: str | None = None) -> TuningResult:
+         study_name: str | None = None, callbacks=None) -> TuningResult:
     """Run an Optuna study on ``table`` only (call it on the outer training fold).
 
     Parameters
@@ -103,7 +103,8 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
         pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1),
     )
     start = time.perf_counter()
-    study.optimize(objective, n_trials=int(trials), gc_after_trial=False)
+    # callbacks: e.g. a progress bar advanced after each trial (Optuna's own callback protocol)
+    study.optimize(objective, n_trials=int(trials), gc_after_trial=False, callbacks=callbacks)
     pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
     return TuningResult(dict(study.best_params), float(study.best_value), len(study.trials), pruned,
                         time.perf_counter() - start, name)

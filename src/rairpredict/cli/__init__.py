@@ -2,6 +2,8 @@
 
 One module per group of sub-commands (``cli/<group>.py``); each public
 ``add_<command>(sub)`` registers a parser whose ``func`` runs the command.
+A command that writes files calls :func:`rairpredict.cohort.io.check_paths`
+with its inputs and outputs before reading anything (tested for every command).
 Modules import only :mod:`argparse` at the top, so ``rairpredict --help`` stays
 fast; the work is imported inside each command.
 
@@ -43,7 +45,10 @@ def _command_adders():
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="rairpredict", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="rairpredict", description=__doc__.splitlines()[0],
+        epilog="exit codes: 0 done; 1 a data problem (a file whose content cannot be used); 2 a usage mistake "
+               "(options, paths, configuration); 130 Ctrl-C; 143 SIGTERM. Errors are one line on stderr.")
     parser.add_argument("--version", action="version", version=f"rairpredict {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for add in _command_adders().values():
@@ -85,9 +90,18 @@ class _QuietPipe:
         return getattr(self._stream, name)
 
 
+#: Seconds the clean-up after SIGTERM may take before the process ends regardless.
+SIGTERM_GRACE = 15
+
+
 def _sigterm_raises(signum, frame):
     # Once: a second SIGTERM must not interrupt the clean-up the first one started.
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # A clean-up stuck in native code must not keep a stopped job alive: temporary files
+    # are anonymous and workers die with this process, so a hard exit loses nothing.
+    watchdog = threading.Timer(SIGTERM_GRACE, os._exit, args=(128 + signum,))
+    watchdog.daemon = True
+    watchdog.start()
     raise SystemExit(128 + signum)
 
 

@@ -43,8 +43,10 @@ def _cmd_schema(args) -> int:
     import importlib
     import json
 
+    from rairpredict.cohort.io import check_paths
     from rairpredict.configfile import write_json_schema
 
+    check_paths(outputs={"schema": args.output})
     module, func = SCHEMAS[args.kind].split(":")
     schema = getattr(importlib.import_module(module), func)()
     if args.output:

@@ -110,19 +110,32 @@ def _watch_caller(caller: int) -> None:
     threading.Thread(target=watch, name="caller-watch", daemon=True).start()
 
 
-def _server_cleanup() -> None:
-    """In the worker server only: remove its socket directory when it exits (also after the caller's SIGKILL)."""
+def _quiet_when_caller_left(kind, value, tb) -> None:
+    """A worker that was still starting when the caller stopped finds its pipe cut: nothing to report."""
+    import pickle
+    import sys
+
+    if issubclass(kind, (EOFError, pickle.UnpicklingError, ConnectionError)):
+        return
+    sys.__excepthook__(kind, value, tb)
+
+
+def _server_setup() -> None:
+    """In the worker server only: remove its socket directory when it exits (also after the caller's
+    SIGKILL), and no traceback from a worker whose start was cut short by a stopping caller."""
     import atexit
     import os
+    import sys
 
     tmp = os.environ.pop(_SERVER_TMP, None)
     if tmp and os.path.basename(tmp).startswith("pymp-"):
         import shutil
 
         atexit.register(shutil.rmtree, tmp, True)
+        sys.excepthook = _quiet_when_caller_left  # the server prints a failed start with it
 
 
-_server_cleanup()  # a no-op unless this module is being preloaded by a starting worker server
+_server_setup()  # a no-op unless this module is being preloaded by a starting worker server
 
 
 def _init_worker(fn, context, threads: int, caller: int) -> None:

@@ -142,3 +142,12 @@ def test_pyfunc_param_strict_inputs(model_and_train, caplog):
     assert "tg_stim_ng_ml" in caplog.text and out["input_warnings"].str.contains("tg_stim_ng_ml").all()
     with pytest.raises(InputShiftError):
         wrapper.predict(None, request, params={"strict_inputs": True})
+
+
+def test_entirely_missing_counts_only_beyond_the_training_pattern(model_and_train):
+    model, train = model_and_train
+    few = train.head(3).assign(braf_v600e=pd.array([pd.NA] * 3, dtype="boolean"))  # untested in ~64 % of training
+    _, counts = check_inputs(model, few)
+    assert shift_summary(model, counts)["inputs_absent"] == []
+    _, counts = check_inputs(model, train.assign(braf_v600e=pd.array([pd.NA] * len(train), dtype="boolean")))
+    assert [d["input"] for d in shift_summary(model, counts)["inputs_absent"]] == ["braf_v600e"]

@@ -10,7 +10,10 @@ def add_simulate(sub) -> None:
     p = sub.add_parser("simulate", help="write a synthetic cohort (canonical table + oracle_p_* columns)")
     p.add_argument("--n", type=int, default=2260, help="rows (patient-courses), default 2260")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--profile", default="default", choices=["default", "A", "B", "C"])
+    from rairpredict.reference.simulation import PROFILES
+
+    p.add_argument("--profile", default="default", choices=sorted(PROFILES),
+                   help="cohort profile; 'external' is a simulated new site with known truth")
     _args.add_output(p, "output file (.parquet, .csv, .tsv, .xlsx)")
     _args.add_common(p)
     p.set_defaults(func=_cmd_simulate)

@@ -22,6 +22,7 @@ from ._calibration import (brier_score, calibration_curve_flexible, calibration_
 from ._decision_curve import decision_curve, net_benefit
 from ._discrimination import (auprc, auroc, auroc_ci, bootstrap_auc_difference, delong_covariance,
                               delong_test)
+from ._external import ExternalValidation, calibration_verdict, discrimination_verdict, external_validation
 from ._optimism import optimism_corrected
 from ._report import evaluate_predictions, metrics_frame
 from ._sample_size import (SampleSizeResult, max_r2_cs, r2_cs_from_c_statistic, riley_sample_size,
@@ -32,6 +33,7 @@ from ._survival import (cox_partial_loglik, harrell_c, integrated_brier, ipcw_br
 from ._survival_calibration import horizon_calibration, horizon_calibration_groups, horizon_net_benefit
 from ._survival_sample_size import riley_survival_sample_size
 from ._threshold import confusion_counts, threshold_metrics, wilson_ci
+from ._updating import ClosedTestResult, closed_testing
 from ._utils import Estimate, EvaluationInputError, format_ci
 
 __all__ = ["format_ci", 

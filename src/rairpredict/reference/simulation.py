@@ -19,7 +19,7 @@ Examples
 >>> TC99M["median_first"] < min(clinical.TC99M_ABLATION_CUTOFFS_PCT)
 True
 >>> sorted(PROFILES)
-['A', 'B', 'C', 'default']
+['A', 'B', 'C', 'default', 'external']
 """
 from __future__ import annotations
 
@@ -323,4 +323,16 @@ PROFILES: dict[str, dict] = {
     # Mixture usable for all three targets: ~80 % first courses.
     "default": {**_BASE, "course_probs": (0.78, 0.12, 0.06, 0.025, 0.015), "rhtsh": 0.15,
                 "m1": 0.05, "n1": 0.35},
+    # A simulated external site with known truth (rairpredict choice, for showing
+    # external validation and updating): older, more follicular and advanced case mix,
+    # mostly rhTSH; its Tg assay reads 0.5 x the training assay (assays differ by
+    # up to ~2-fold, the reason ATA 2015 asks for the same assay over time); no
+    # pre-therapy 99mTc uptake is measured; and the RAIR rate is higher (latent
+    # dedifferentiation log-odds +0.8). The oracle stays the true risk given the
+    # full record: the site's Tg is a known rescaling and uptake is only unrecorded.
+    "external": {**_BASE, "age_mean": 57.0, "age_sd": 14.0, "female": 0.66, "follicular": 0.24,
+                 "course_probs": (0.62, 0.2, 0.1, 0.05, 0.03), "rhtsh": 0.6, "m1": 0.08, "n1": 0.5,
+                 "smoking": 0.28,
+                 "site": {"tg_assay_factor": 0.5, "unrecorded": ("tc99m_uptake_pct",),
+                          "params": {"d_logit0": -2.0}}},
 }

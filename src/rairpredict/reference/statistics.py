@@ -50,3 +50,17 @@ NEWCOMBE_1998_WILSON_EXAMPLES = (
     (0, 20, 0.0, 0.1611),
     (1, 29, 0.0061, 0.1718),
 )
+
+# ---- external validation: plain verdicts
+#: AUROC reading: 0.7-0.8 acceptable, 0.8-0.9 excellent, >= 0.9 outstanding
+#: (Hosmer DW, Lemeshow S, Sturdivant RX. Applied Logistic Regression, 3rd ed.
+#: Wiley 2013, section 5.2.4); below 0.7 we say "weak".
+HOSMER_LEMESHOW_AUROC_BANDS = ((0.9, "outstanding"), (0.8, "excellent"), (0.7, "acceptable"), (0.0, "weak"))
+#: Calibration is judged on the calibration hierarchy (Van Calster B et al.,
+#: J Clin Epidemiol 2016;74:167-76): "mean" calibration (intercept 0, O/E 1)
+#: and "weak" calibration (slope 1), each by whether its 95 % CI holds the ideal.
+VAN_CALSTER_2016_CITATION = "Van Calster B et al. J Clin Epidemiol 2016;74:167-76, doi:10.1016/j.jclinepi.2015.12.005"
+#: Closed testing procedure for choosing the update (Vergouwe Y et al., Stat Med
+#: 2017;36:4529-39, doi:10.1002/sim.7179), at this significance level.
+VERGOUWE_2017_CITATION = "Vergouwe Y et al. Stat Med 2017;36:4529-39, doi:10.1002/sim.7179"
+CLOSED_TESTING_ALPHA = 0.05

@@ -22,7 +22,11 @@ Per-row reasons (``;``-separated, empty when nothing is unusual):
 
 An input absent from the batch, or entirely missing in it, is a loud warning
 naming the input and its importance; ``strict=True`` refuses to score instead
-(:class:`InputShiftError`).
+(:class:`InputShiftError`). "Entirely missing" counts only when the training
+pattern does not explain it: with training missing rate ``r``, ``n`` rows all
+missing by chance has probability ``r ** n``; below :data:`EMPTY_BY_CHANCE` it
+is a warning (so a 3-row request without BRAF, untested in 64 % of training
+rows, is not; a file without it is).
 
 PSI (population stability index) = sum over bins of ``(a - e) ln(a / e)``
 with ``a``, ``e`` the batch and training shares (bins: training deciles for
@@ -55,11 +59,15 @@ import pandas as pd
 from rairpredict.errors import RairpredictError
 
 __all__ = ["input_profile", "model_profile", "check_inputs", "ShiftCounts", "shift_summary", "format_summary",
-           "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "PSI_MAJOR", "PROFILE_KEY"]
+           "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "EMPTY_BY_CHANCE", "PSI_MAJOR",
+           "PROFILE_KEY"]
 
 #: An input missing in fewer than this share of training rows is "rarely missing":
 #: a row missing it is missing more than the training pattern. rairpredict choice.
 RARELY_MISSING = 0.01
+#: An input entirely missing in a batch is warned about when the training missing
+#: rate r makes that unlikely: r ** n < this. rairpredict choice.
+EMPTY_BY_CHANCE = 0.01
 #: PSI above this is a major shift (Yurdakul 2018's usual reading).
 PSI_MAJOR = 0.25
 #: Key of the profile among the model's stored documents.
@@ -272,7 +280,7 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
             counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + [int((codes < 0).sum())]
     for column, bad in _population_breaks(table, profile.get("population", {}).get("rules", {})).items():
         masks.append(("population", column, bad))
-    empty = [f for f in model.features if counts.missing.get(f, 0) == n and n > 0]
+    empty = _empty_inputs(model, counts, spec)
     if strict and empty:
         raise InputShiftError(
             "refusing to score (strict inputs): " + _absent_text(empty, spec) +
@@ -287,6 +295,18 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
         rows = [m for k, _, m in masks if k == kind]
         counts.reasons[kind] = int(np.logical_or.reduce(rows).sum()) if rows else 0
     return text, counts
+
+
+def _empty_inputs(model, counts: ShiftCounts, spec: dict) -> list[str]:
+    """Inputs missing in every row of the batch beyond what the training missing rate explains."""
+    n = counts.n_rows
+    out = []
+    for f in model.features:
+        if n and counts.missing.get(f, 0) == n:
+            rate = spec.get(f, {}).get("missing_rate")
+            if rate is None or rate ** n < EMPTY_BY_CHANCE:
+                out.append(f)
+    return out
 
 
 def _absent_text(names, spec) -> str:
@@ -320,7 +340,7 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
     profile = model_profile(model) or {}
     spec = profile.get("inputs", {})
     n = counts.n_rows
-    empty = [f for f in model.features if n and counts.missing.get(f, 0) == n]
+    empty = _empty_inputs(model, counts, spec)
     per_input = {}
     for f in model.features:
         p = spec.get(f, {})

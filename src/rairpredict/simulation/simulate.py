@@ -138,6 +138,17 @@ def _columns(c: dict, n: int) -> dict:
     }
 
 
+def _site_record(cols: dict, site: dict) -> dict:
+    """What an external-site profile's record shows: its Tg assay scale, its unrecorded inputs."""
+    if not site:
+        return cols
+    cols = dict(cols)
+    cols["tg_stim_ng_ml"] = np.asarray(cols["tg_stim_ng_ml"], dtype=float) * float(site.get("tg_assay_factor", 1.0))
+    for name in site.get("unrecorded", ()):
+        cols[name] = np.full(len(cols["patient_id"]), np.nan)
+    return cols
+
+
 def _resolve_profile(profile: str) -> dict:
     if profile not in PROFILES:
         raise ConfigError(f"simulate: unknown profile {profile!r}; expected one of {sorted(PROFILES)}")
@@ -162,11 +173,13 @@ def simulate_cohort(n: int, seed: int = 0, *, profile: str = "default", params=N
     seed : int
         Seed of ``numpy.random.default_rng``; the same (n, seed, profile,
         params) gives an identical frame.
-    profile : {"default", "A", "B", "C"}
+    profile : {"default", "A", "B", "C", "external"}
         Covariate mix: Study A-like (first courses, withdrawal/rhTSH), Study
         B-like (course mix 70/14/9/3.5/3 %, 42 % follicular), Study C-like (all
-        repeat courses for incomplete response, no distant metastases) or a
-        mixture usable for all three targets.
+        repeat courses for incomplete response, no distant metastases), a
+        mixture usable for all three targets, or a simulated external site
+        (different case mix, Tg assay reading 0.5 x, no 99mTc uptake recorded,
+        higher RAIR rate; ``params`` given replace the site's own).
     params : SimulationParams or dict, optional
         Overrides of :class:`rairpredict.reference.simulation.SimulationParams`.
 
@@ -186,11 +199,12 @@ def simulate_cohort(n: int, seed: int = 0, *, profile: str = "default", params=N
     >>> int(df["course_number"].min())
     2
     """
-    p = make_params(params)
+    site = _resolve_profile(profile).get("site", {})
+    p = make_params(params) if params is not None or not site.get("params") else make_params(site["params"])
     sim = simulate_arrays(n, seed, profile=profile, params=p)
     c = sim["cov"]
     contract = load_contract()
-    cols = _columns(c, int(n))
+    cols = _site_record(_columns(c, int(n)), site)
     frame = pd.DataFrame({f.name: pd.Series(cols.get(f.name, np.full(int(n), np.nan))).astype(canonical_dtype(f))
                           for f in contract if not f.derived})
     frame = add_derived(frame)

@@ -1,0 +1,107 @@
+"""CLI: evaluate (external validation) and recalibrate (update for a new site)."""
+from __future__ import annotations
+
+__all__ = ["add_evaluate", "add_recalibrate"]
+
+
+def _common(p) -> None:
+    p.add_argument("--model", metavar="MODEL", default=None,
+                   help="models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ID/PATH or a path (default: shipped model)")
+    p.add_argument("--input", "-i", required=True, metavar="FILE", help="local cohort (.csv, .parquet, .xlsx)")
+    p.add_argument("--cohort-config", metavar="CFG", help="YAML cohort config mapping FILE onto the contract")
+    p.add_argument("--outcome", required=True, metavar="OUTCOME",
+                   help="a built-in label (rair, unexpected_uptake, ...) or a column of FILE")
+    p.add_argument("--positive", nargs="+", metavar="VALUE", help="values of the outcome column meaning 'event'")
+    p.add_argument("--negative", nargs="+", metavar="VALUE", help="values meaning 'no event'")
+    p.add_argument("--tracking-uri", metavar="URI", help="MLflow store (default: MLFLOW_TRACKING_URI or the home store)")
+
+
+def _tracking(args) -> None:
+    if args.tracking_uri:
+        import os
+
+        os.environ["MLFLOW_TRACKING_URI"] = args.tracking_uri
+
+
+def add_evaluate(sub) -> None:
+    p = sub.add_parser("evaluate", help="external validation of a model on a local cohort (HTML + JSON + MLflow)")
+    _common(p)
+    p.add_argument("--output", "-o", required=True, metavar="REPORT.html",
+                   help="report (HTML); the figures go to REPORT.json beside it")
+    p.add_argument("--subgroup", nargs="+", metavar="COLUMN",
+                   help="subgroup columns (default: sex, age_band, histology, preparation)")
+    p.add_argument("--threshold", nargs="+", type=float, metavar="T",
+                   help="decision thresholds for net benefit (default: the model's threshold)")
+    p.add_argument("--no-tracking", action="store_true", help="do not log an MLflow run")
+    p.set_defaults(func=_cmd_evaluate)
+
+
+def _print_evaluation(result) -> None:
+    m = result.validation.metrics
+    o = result.validation.overview
+    print(f"n = {o['n']}, events = {o['events']} ({o['prevalence']:.1%}), mean predicted {o['mean_predicted']:.1%}")
+    for name in ("auroc", "cal_intercept", "cal_slope", "oe_ratio", "brier"):
+        r = m.loc[name]
+        print(f"  {name:<14}{r['estimate']:.3f} ({r['lo']:.3f} to {r['hi']:.3f})")
+    print(f"  ICI {m.loc['ici', 'estimate']:.3f}, E50 {m.loc['e50', 'estimate']:.3f}, E90 {m.loc['e90', 'estimate']:.3f}")
+    for key, text in result.validation.verdicts.items():
+        print(f"{key}: {text}")
+    if result.shift.get("message"):
+        from rairpredict.scoring.shift import format_summary
+
+        print(format_summary(result.shift))
+
+
+def _cmd_evaluate(args) -> int:
+    from rairpredict.experiment.site import DEFAULT_SUBGROUPS, evaluate_model, write_evaluation
+
+    _tracking(args)
+    result = evaluate_model(args.model, args.input, args.outcome, cohort_config=args.cohort_config,
+                            positive=args.positive, negative=args.negative,
+                            subgroups=args.subgroup or DEFAULT_SUBGROUPS, thresholds=args.threshold,
+                            tracking=not args.no_tracking)
+    html, js = write_evaluation(result, args.output)
+    _print_evaluation(result)
+    print(f"report: {html}\nfigures: {js}")
+    if result.run_id:
+        print(f"MLflow run: {result.run_id}")
+    return 0
+
+
+def add_recalibrate(sub) -> None:
+    p = sub.add_parser("recalibrate", help="update a model for a local cohort: keep / intercept / recalibration / "
+                       "refit chosen by closed testing; registers the update as @candidate")
+    _common(p)
+    p.add_argument("--method", default="auto", choices=["auto", "keep", "intercept", "recalibration", "refit"],
+                   help="auto: closed testing (Vergouwe 2017) picks the least change that fits")
+    p.add_argument("--export", metavar="DIR", help="also export the updated model to DIR")
+    p.add_argument("--no-register", action="store_true", help="do not register the update in MLflow")
+    p.set_defaults(func=_cmd_recalibrate)
+
+
+def _cmd_recalibrate(args) -> int:
+    from rairpredict.experiment.site import recalibrate_model
+
+    _tracking(args)
+    result = recalibrate_model(args.model, args.input, args.outcome, cohort_config=args.cohort_config,
+                               positive=args.positive, negative=args.negative, method=args.method,
+                               register=not args.no_register)
+    print(f"closed testing (alpha {result.tests['alpha']}): chose {result.chosen_by_test}")
+    for t in result.tests["tests"]:
+        print(f"  {t['comparison']}: LR {t['lr_statistic']:.2f}, df {t['df']}, p {t['p_value']:.3g}")
+    a, b = result.tests["recalibration"]
+    print(f"  logistic recalibration on the local cohort: intercept {a:.3f}, slope {b:.3f}")
+    ss = result.sample_size
+    print(f"local sample: n = {ss['n']}, events = {ss['events']}; a refit needs n >= {ss['required_n']} "
+          f"(Riley) -> {'adequate' if ss['adequate'] else 'inadequate'}")
+    print(f"update applied: {result.method}" + (f" ({result.note})" if result.note else ""))
+    if result.registered:
+        print(f"registered {result.registered[0]} version {result.registered[1]} as @candidate "
+              f"(parent version {result.model.metadata['parent']['version']} untouched)")
+    if args.export:
+        from pathlib import Path
+
+        from rairpredict.experiment.train import export_model
+
+        print(f"exported: {export_model(result.model, Path(args.export))}")
+    return 0

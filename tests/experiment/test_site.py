@@ -118,3 +118,14 @@ def test_cli_evaluate_writes_html_json_and_a_linked_run(site_files, tmp_path, ca
         next(m["estimate"] for m in doc["metrics"] if m["metric"] == "oe_ratio"))
     artifacts = [a.path for a in mlflow.MlflowClient().list_artifacts(run.info.run_id)]
     assert artifacts == ["external_validation.json"]
+
+
+def test_cli_recalibrate_reports_the_closed_test(site_files, tmp_path, capsys):
+    _, update, _ = site_files
+    code = main(["recalibrate", "--input", str(update), "--outcome", "rair", "--no-register", "--json",
+                 "--method", "recalibration", "--export", str(tmp_path / "updated")])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["method"] == "recalibration" and out["registered"] is None
+    assert [t["comparison"] for t in out["tests"]["tests"]][0] == "revision vs keep"
+    assert (tmp_path / "updated" / "rair.json").is_file() or any((tmp_path / "updated").iterdir())

@@ -1,70 +1,76 @@
 """CLI: evaluate (external validation) and recalibrate (update for a new site)."""
 from __future__ import annotations
 
+from rairpredict.cli import _args
+
 __all__ = ["add_evaluate", "add_recalibrate"]
 
 
 def _common(p) -> None:
-    p.add_argument("--model", metavar="MODEL", default=None,
-                   help="models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ID/PATH or a path (default: shipped model)")
-    p.add_argument("--input", "-i", required=True, metavar="FILE", help="local cohort (.csv, .parquet, .xlsx)")
+    _args.add_model(p)
+    _args.add_input(p, "local cohort (.csv, .parquet, .xlsx)", metavar="FILE")
     p.add_argument("--cohort-config", metavar="CFG", help="YAML cohort config mapping FILE onto the contract")
     p.add_argument("--outcome", required=True, metavar="OUTCOME",
                    help="a built-in label (rair, unexpected_uptake, ...) or a column of FILE")
     p.add_argument("--positive", nargs="+", metavar="VALUE", help="values of the outcome column meaning 'event'")
     p.add_argument("--negative", nargs="+", metavar="VALUE", help="values meaning 'no event'")
-    p.add_argument("--tracking-uri", metavar="URI", help="MLflow store (default: MLFLOW_TRACKING_URI or the home store)")
 
 
-def _tracking(args) -> None:
-    if args.tracking_uri:
-        import os
+def _model(args):
+    from rairpredict.cli.score import load_model_arg
 
-        os.environ["MLFLOW_TRACKING_URI"] = args.tracking_uri
+    return load_model_arg(args)
 
 
 def add_evaluate(sub) -> None:
     p = sub.add_parser("evaluate", help="external validation of a model on a local cohort (HTML + JSON + MLflow)")
     _common(p)
-    p.add_argument("--output", "-o", required=True, metavar="REPORT.html",
-                   help="report (HTML); the figures go to REPORT.json beside it")
+    _args.add_output(p, "report (HTML); the figures go to REPORT.json beside it", metavar="REPORT.html")
     p.add_argument("--subgroup", nargs="+", metavar="COLUMN",
                    help="subgroup columns (default: sex, age_band, histology, preparation)")
     p.add_argument("--threshold", nargs="+", type=float, metavar="T",
                    help="decision thresholds for net benefit (default: the model's threshold)")
     p.add_argument("--no-tracking", action="store_true", help="do not log an MLflow run")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_evaluate)
 
 
-def _print_evaluation(result) -> None:
+def _evaluation_text(result) -> list[str]:
     m = result.validation.metrics
     o = result.validation.overview
-    print(f"n = {o['n']}, events = {o['events']} ({o['prevalence']:.1%}), mean predicted {o['mean_predicted']:.1%}")
+    lines = [f"n = {o['n']}, events = {o['events']} ({o['prevalence']:.1%}), mean predicted {o['mean_predicted']:.1%}"]
     for name in ("auroc", "cal_intercept", "cal_slope", "oe_ratio", "brier"):
         r = m.loc[name]
-        print(f"  {name:<14}{r['estimate']:.3f} ({r['lo']:.3f} to {r['hi']:.3f})")
-    print(f"  ICI {m.loc['ici', 'estimate']:.3f}, E50 {m.loc['e50', 'estimate']:.3f}, E90 {m.loc['e90', 'estimate']:.3f}")
-    for key, text in result.validation.verdicts.items():
-        print(f"{key}: {text}")
+        lines.append(f"  {name:<14}{r['estimate']:.3f} ({r['lo']:.3f} to {r['hi']:.3f})")
+    lines.append(f"  ICI {m.loc['ici', 'estimate']:.3f}, E50 {m.loc['e50', 'estimate']:.3f}, "
+                 f"E90 {m.loc['e90', 'estimate']:.3f}")
+    lines += [f"{key}: {text}" for key, text in result.validation.verdicts.items()]
     if result.shift.get("message"):
         from rairpredict.scoring.shift import format_summary
 
-        print(format_summary(result.shift))
+        lines.append(format_summary(result.shift))
+    return lines
 
 
 def _cmd_evaluate(args) -> int:
+    from rairpredict.cli._console import emit, use_store
     from rairpredict.experiment.site import DEFAULT_SUBGROUPS, evaluate_model, write_evaluation
 
-    _tracking(args)
-    result = evaluate_model(args.model, args.input, args.outcome, cohort_config=args.cohort_config,
+    if not args.no_tracking:
+        use_store()
+    result = evaluate_model(_model(args), args.input, args.outcome, cohort_config=args.cohort_config,
                             positive=args.positive, negative=args.negative,
                             subgroups=args.subgroup or DEFAULT_SUBGROUPS, thresholds=args.threshold,
                             tracking=not args.no_tracking)
     html, js = write_evaluation(result, args.output)
-    _print_evaluation(result)
-    print(f"report: {html}\nfigures: {js}")
+    lines = _evaluation_text(result) + [f"report: {html}", f"figures: {js}"]
     if result.run_id:
-        print(f"MLflow run: {result.run_id}")
+        lines.append(f"MLflow run: {result.run_id}")
+    summary = {"report": str(html), "figures": str(js), "mlflow_run_id": result.run_id,
+               "verdicts": result.validation.verdicts,
+               "metrics": {k: dict(v) for k, v in result.validation.metrics.iterrows()},
+               "input_shift": result.shift}
+    emit(args, summary, "\n".join(lines))
     return 0
 
 
@@ -76,16 +82,22 @@ def add_recalibrate(sub) -> None:
                    help="auto: closed testing (Vergouwe 2017) picks the least change that fits")
     p.add_argument("--export", metavar="DIR", help="also export the updated model to DIR")
     p.add_argument("--no-register", action="store_true", help="do not register the update in MLflow")
+    _args.add_common(p)
     p.set_defaults(func=_cmd_recalibrate)
 
 
 def _cmd_recalibrate(args) -> int:
+    from rairpredict.cli._console import emit, say, use_store
     from rairpredict.experiment.site import recalibrate_model
 
-    _tracking(args)
-    result = recalibrate_model(args.model, args.input, args.outcome, cohort_config=args.cohort_config,
+    if not args.no_register:
+        use_store()
+    result = recalibrate_model(_model(args), args.input, args.outcome, cohort_config=args.cohort_config,
                                positive=args.positive, negative=args.negative, method=args.method,
-                               register=not args.no_register)
+                               register=not args.no_register, log=say,
+                               parent_ref=args.model or "shipped default model")
+    lines = []
+    print = lines.append  # noqa: A001 - the lines below form the human summary
     print(f"closed testing (alpha {result.tests['alpha']}): chose {result.chosen_by_test}")
     for t in result.tests["tests"]:
         print(f"  {t['comparison']}: LR {t['lr_statistic']:.2f}, df {t['df']}, p {t['p_value']:.3g}")
@@ -104,4 +116,8 @@ def _cmd_recalibrate(args) -> int:
         from rairpredict.experiment.train import export_model
 
         print(f"exported: {export_model(result.model, Path(args.export))}")
+    summary = {"method": result.method, "chosen_by_test": result.chosen_by_test, "tests": result.tests,
+               "sample_size": result.sample_size, "note": result.note,
+               "registered": list(result.registered) if result.registered else None}
+    emit(args, summary, "\n".join(lines))
     return 0

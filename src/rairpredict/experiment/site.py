@@ -304,11 +304,13 @@ def _lp_and_contributions(model, table):
 
 def recalibrate_model(model_ref, path, outcome: str, *, cohort_config=None, positive=None, negative=None,
                       method: str = "auto", register: bool = True, seed: int = 0,
-                      cohort: LocalCohort | None = None, log=print) -> UpdateResult:
+                      cohort: LocalCohort | None = None, parent_ref: str | None = None,
+                      log=print) -> UpdateResult:
     """Update ``model_ref`` for the local cohort in ``path`` (see module docstring).
 
     ``method``: ``auto`` (closed testing) or one of ``keep``, ``intercept``,
     ``recalibration``, ``refit`` to force it (the test statistics are still reported).
+    ``parent_ref`` names the parent in the lineage (default: ``model_ref``).
     """
     from rairpredict.evaluation import closed_testing, riley_sample_size
     from rairpredict.evaluation import auroc
@@ -356,8 +358,9 @@ def recalibrate_model(model_ref, path, outcome: str, *, cohort_config=None, posi
 
     parent_meta = parent.metadata or {}
     fp = _fingerprint(table, y, cohort.name)
-    parent_ref = "shipped default model" if model_ref is None else str(model_ref) \
-        if not hasattr(model_ref, "metadata") else "in-memory model"
+    if parent_ref is None:
+        parent_ref = "shipped default model" if model_ref is None else str(model_ref) \
+            if not hasattr(model_ref, "metadata") else "in-memory model"
     model.metadata = {**model.metadata, "parent": {"name": parent_meta.get("name"), "ref": parent_ref,
                                                    "version": parent_meta.get("version")},
                       "update": {"method": chosen, "chosen_by_test": test.method, "tests": test.to_dict(),

@@ -68,18 +68,22 @@ model's log-odds, Wald CIs; O/E with a log-normal CI; ICI/E50/E90 from a restric
 </body></html>"""
 
 
+def _is_num(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _num(v, digits=3):
-    return "" if v is None else f"{v:.{digits}f}"
+    return f"{v:.{digits}f}" if _is_num(v) else ""
 
 
 def _pct(v):
-    return "unknown" if v is None else f"{100 * v:.1f} %"
+    return f"{100 * v:.1f} %" if _is_num(v) else "unknown"
 
 
 def _ci(est, lo, hi):
-    if est is None:
+    if not _is_num(est):
         return ""
-    return f"{est:.2f}" + (f" ({lo:.2f} to {hi:.2f})" if lo is not None and hi is not None else "")
+    return f"{est:.2f}" + (f" ({lo:.2f} to {hi:.2f})" if _is_num(lo) and _is_num(hi) else "")
 
 
 def _calibration_png(curve: list[dict]) -> str | None:

@@ -22,7 +22,7 @@ from rairpredict.simulation.simulate import simulate_cohort
 @pytest.fixture(scope="module")
 def site_files(tmp_path_factory):
     root = tmp_path_factory.mktemp("site")
-    update = write_table(simulate_cohort(3000, seed=101, profile="external"), root / "site_update.csv")
+    update = write_table(simulate_cohort(8000, seed=101, profile="external"), root / "site_update.csv")
     holdout = write_table(simulate_cohort(3000, seed=202, profile="external"), root / "site_holdout.csv")
     return root, update, holdout
 

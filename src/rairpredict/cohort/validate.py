@@ -197,7 +197,7 @@ def _expand(per_value: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
 
 def _stripped_text(uniques: np.ndarray) -> np.ndarray:
     """Distinct values as stripped text (object array of str), the form every text rule reads."""
-    if not all(type(v) is str for v in uniques):  # e.g. the categories of a Categorical of numbers
+    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
         uniques = pd.Series(uniques, dtype=object).astype("string").to_numpy(object)
     return np.array([v.strip() for v in uniques], dtype=object)
 

@@ -298,7 +298,8 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
     explain = int(explain)
     if explain < 0:
         raise ValueError(f"explain must be >= 0, got {explain}")
-    table = table.reset_index(drop=True)
+    if not isinstance(table.index, pd.RangeIndex) or table.index.start != 0 or table.index.step != 1:
+        table = table.reset_index(drop=True)  # (a copy that also consolidates: only when needed)
     # before any work: a strict refusal must not cost a scoring pass
     shift_text, shift_counts = check_inputs(model, table, strict=strict_inputs)
     X = model.transform(table)

@@ -23,7 +23,8 @@ import pandas as pd
 from rairpredict.evaluation import (EvaluationInputError, harrell_c, horizon_calibration, horizon_net_benefit,
                                     integrated_brier, ipcw_brier, time_dependent_auc, uno_c)
 
-__all__ = ["survival_metrics", "summarise_survival_repeats", "oracle_survival_summary", "horizon_label"]
+__all__ = ["survival_metrics", "summarise_survival_repeats", "oracle_survival_summary", "horizon_label",
+           "survival_results_table"]
 
 
 def horizon_label(h: float) -> str:
@@ -89,3 +90,41 @@ def oracle_survival_summary(time, event, oracle_risk, horizons, band_horizon, th
     for name, c in model_c.items():
         out[f"{name}_c_share_of_achievable"] = float((c - 0.5) / denom) if denom > 0 else float("nan")
     return out
+
+
+def _ci(row, key: str) -> str:
+    value = row.get(key, np.nan)
+    if not np.isfinite(value):
+        return "-"
+    lo, hi = row.get(f"{key}_lo", np.nan), row.get(f"{key}_hi", np.nan)
+    return f"{value:.3f} ({lo:.3f}-{hi:.3f})" if np.isfinite(lo) and np.isfinite(hi) else f"{value:.3f}"
+
+
+def survival_results_table(metrics: pd.DataFrame, oracle: dict, horizons) -> pd.DataFrame:
+    """One row per model (and the oracle on simulated cohorts): C with CI, then AUC/Brier/O-E/slope by horizon.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"c_harrell": [0.8], "c_harrell_lo": [0.78], "c_harrell_hi": [0.82], "auc_3y": [0.82],
+    ...                   "brier_3y": [0.05], "oe_3y": [1.02], "cal_slope_3y": [0.97]}, index=["cox"])
+    >>> survival_results_table(m, {}, [3]).iloc[0]["Harrell C (95% CI)"]
+    '0.800 (0.780-0.820)'
+    """
+    rows = [(kind, metrics.loc[kind].to_dict()) for kind in metrics.index]
+    if oracle:
+        rows.append(("oracle (true risk)", {k[len("oracle_"):]: v for k, v in oracle.items()
+                                            if k.startswith("oracle_")}))
+    out = []
+    for name, row in rows:
+        line = {"model": name, "Harrell C (95% CI)": _ci(row, "c_harrell"), "Uno C (95% CI)": _ci(row, "c_uno")}
+        for h in horizons:
+            s = horizon_label(h)
+            for label, key in (("AUC", f"auc_{s}"), ("Brier", f"brier_{s}"), ("O/E", f"oe_{s}"),
+                               ("slope", f"cal_slope_{s}")):
+                v = row.get(key, np.nan)
+                line[f"{label} {s}"] = f"{v:.3f}" if np.isfinite(v) else "-"
+        share = oracle.get(f"{name}_c_share_of_achievable") if oracle else None
+        if oracle:
+            line["share of achievable C"] = f"{share:.2f}" if share is not None and np.isfinite(share) else "-"
+        out.append(line)
+    return pd.DataFrame(out)

@@ -127,6 +127,23 @@ class TimeToEventSpec:
         cols = [self.time, self.start_date, self.end_date, self.event.get("column"), self.competing.get("column")]
         return tuple(dict.fromkeys(c for c in cols if c))
 
+    @property
+    def key(self) -> str:
+        """Short identifier (``TargetConfig.label``): ``time_to_event:<label>`` or ``time_to_event:<event column>``."""
+        return f"time_to_event:{self.label or self.event.get('column') or self.end_date}"
+
+    @property
+    def horizon_text(self) -> str:
+        """The horizons in words, e.g. ``"1.5, 3 and 5 years"``."""
+        hs = [f"{h:g}" for h in self.horizons]
+        return (", ".join(hs[:-1]) + " and " + hs[-1] if len(hs) > 1 else hs[0]) + " years"
+
+    def metadata(self) -> dict:
+        """JSON-ready description (the same interface as a binary ``OutcomeSpec``)."""
+        return {**self.to_metadata(), "horizon": self.horizon_text,
+                "source": f"built-in timed label {self.label}" if self.label else
+                f"columns {', '.join(self.source_columns)}"}
+
     def to_metadata(self) -> dict:
         """What travels with the model (card, review, MLflow): no patient data."""
         return {"type": self.type, "name": self.name, "definition": self.definition,

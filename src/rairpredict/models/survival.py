@@ -46,7 +46,7 @@ from sklearn.pipeline import Pipeline
 from rairpredict.features import make_preprocessor
 
 __all__ = ["SurvivalModel", "fit_survival_model", "make_survival_estimator", "SURVIVAL_KINDS",
-           "survival_target"]
+           "survival_target", "HorizonRisk"]
 
 SURVIVAL_KINDS = ("cox", "xgboost_cox")
 
@@ -83,6 +83,8 @@ class _XGBCox:
 
 class _RidgeCox:
     """Ridge-penalised Cox regression (scikit-survival); lp = X @ coef."""
+
+    intercept_ = 0.0  # a Cox model has no intercept: the baseline hazard takes its place
 
     def __init__(self, params: dict):
         from sksurv.linear_model import CoxPHSurvivalAnalysis
@@ -141,6 +143,42 @@ class Recalibration:
         return cls(slope, np.asarray(br.cum_baseline_hazard_.x, float), np.asarray(br.cum_baseline_hazard_.y, float))
 
 
+@dataclass(frozen=True)
+class HorizonRisk:
+    """Estimator margin -> risk by one horizon: what scoring paths call a model's ``calibration``.
+
+    ``risk = 1 - exp(-H0(h) * exp(a * margin))``. Contributions to the margin
+    times ``a`` (and ``b = 0``) are exact on the log-hazard scale, so scoring
+    reports them as for a Platt-calibrated binary model.
+    """
+
+    a: float
+    h0: float
+    horizon: float
+    b: float = 0.0
+    method: str = "cox_breslow"
+
+    def __call__(self, margin) -> np.ndarray:
+        return self.from_log_hazard(self.a * np.asarray(margin, dtype=float))
+
+    def from_log_hazard(self, log_hazard) -> np.ndarray:
+        return 1.0 - np.exp(-self.h0 * np.exp(np.asarray(log_hazard, dtype=float)))
+
+    def risk_change(self, margin, change) -> np.ndarray:
+        """Risk minus the risk without ``change`` (on the log-hazard scale)."""
+        lh = self.a * np.asarray(margin, dtype=float)
+        return self.from_log_hazard(lh) - self.from_log_hazard(lh - np.asarray(change, dtype=float))
+
+
+class _LinearView:
+    """A ridge Cox model seen as scikit-learn's linear-model shape (``coef_`` (1, p), ``intercept_``)."""
+
+    def __init__(self, est):
+        self.coef_ = np.asarray(est.coef_, dtype=float).reshape(1, -1)
+        self.intercept_ = np.zeros(1)
+        self.decision_function = est.log_hazard
+
+
 @dataclass
 class SurvivalModel:
     """A fitted time-to-event model on the canonical table (see the module docstring).
@@ -172,6 +210,7 @@ class SurvivalModel:
     bands: list[float] = field(default_factory=lambda: [0.05, 0.15])
     band_names: list[str] = field(default_factory=lambda: ["low", "intermediate", "high"])
     metadata: dict[str, Any] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
     outcome_type = "time_to_event"
 
     def transform(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -207,8 +246,57 @@ class SurvivalModel:
         return self.pipeline[-1]
 
     @property
+    def classifier(self):
+        """The fitted margin model as scoring explains it: the XGBoost model, or the Cox coefficients."""
+        est = self.pipeline[-1]
+        return est.model if hasattr(est, "get_booster") else _LinearView(est)
+
+    @property
+    def calibration(self) -> HorizonRisk:
+        """Margin -> risk by the band horizon (see :class:`HorizonRisk`)."""
+        return HorizonRisk(float(self.recalibration.slope), float(self.recalibration.baseline([self.band_horizon])[0]),
+                           float(self.band_horizon))
+
+    def risk_from_log_hazard(self, log_hazard) -> pd.DataFrame:
+        """Risk by every horizon from recalibrated log-hazards (columns ``risk_<h>y``)."""
+        h0 = self.recalibration.baseline(self.horizons)
+        lh = np.asarray(log_hazard, dtype=float)
+        return pd.DataFrame(1.0 - np.exp(-np.outer(np.exp(lh), h0)), columns=[f"risk_{h:g}y" for h in self.horizons])
+
+    @property
     def feature_names_out(self) -> list[str]:
         return list(self.pipeline[:-1].get_feature_names_out())
+
+    @property
+    def feature_source(self) -> dict[str, str]:
+        """Engineered column -> canonical field (for explanations)."""
+        pre = self.pipeline[0]
+        first = pre[0] if isinstance(pre, Pipeline) else pre
+        return dict(getattr(first, "feature_source_", {}))
+
+    # ---------------------------------------------------------------- persistence (pickle-free artifact)
+    def to_files(self) -> dict:
+        """The artifact's files (path -> bytes), without the manifest (:mod:`rairpredict.models._survival_codec`)."""
+        from rairpredict.models._codec import model_files
+
+        return model_files(self)
+
+    def save(self, path) -> str:
+        """Write the model as data (``.zip`` or a new directory); returns the manifest's sha256."""
+        from rairpredict.models.artifact import save_files
+
+        return save_files(self.to_files(), path)
+
+    @staticmethod
+    def load(source, *, expected_manifest: str | None = None) -> "SurvivalModel":
+        """Verify the manifest and rebuild a saved survival model; nothing is unpickled."""
+        from rairpredict.errors import ConfigError
+        from rairpredict.models._codec import load_model
+
+        model = load_model(source, expected_manifest=expected_manifest)
+        if not isinstance(model, SurvivalModel):
+            raise ConfigError(f"{source}: holds a {type(model).__name__}, not a SurvivalModel")
+        return model
 
 
 def _oof_log_hazard(table, time, event, features, decision_point, kind, params, seed, folds) -> np.ndarray:

@@ -254,7 +254,17 @@ def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarr
             # isotonic: probability change through the calibration's own map
             change = out[f"reason_{i}_log_odds"]
             out[f"reason_{i}_prob_change"] = model.calibration(margin) - model.calibration(margin - change)
+        elif hasattr(model.calibration, "risk_change"):
+            # time-to-event: contributions are on the log-hazard; the change is in the band-horizon risk
+            out[f"reason_{i}_prob_change"] = model.calibration.risk_change(margin, out[f"reason_{i}_log_odds"])
+            out[f"reason_{i}_direction"] = _horizon_words(out[f"reason_{i}_direction"], model.band_horizon)
     return out
+
+
+def _horizon_words(direction: np.ndarray, horizon: float) -> np.ndarray:
+    """"raises risk" -> "raises the 3-year risk" (a survival model's risk is by a horizon)."""
+    return np.array([d.replace(" risk", f" the {horizon:g}-year risk") if isinstance(d, str) else d
+                     for d in direction], dtype=object)
 
 
 def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bool = False,
@@ -324,6 +334,10 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
         "implausible_inputs": odd,
         "input_warnings": shift_text,
     }
+    if hasattr(model, "risk_from_log_hazard"):  # time-to-event: the risk by every horizon after probability
+        risks = model.risk_from_log_hazard(model.calibration.a * margin)
+        out = {**{k: out[k] for k in ("patient_id", "probability")}, **{c: risks[c].to_numpy() for c in risks},
+               **{k: v for k, v in out.items() if k not in ("patient_id", "probability")}}
     if explain:
         out.update(_reasons(model, table, contrib, margin, explain))
     frame = pd.DataFrame(out)

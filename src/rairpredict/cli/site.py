@@ -54,8 +54,14 @@ def _evaluation_text(result) -> list[str]:
 
 def _cmd_evaluate(args) -> int:
     from rairpredict.cli._console import emit, use_store
+    from pathlib import Path
+
+    from rairpredict.cohort.io import check_paths
     from rairpredict.experiment.site import DEFAULT_SUBGROUPS, evaluate_model, write_evaluation
 
+    # before anything is read: the report and its figures must not overwrite an input or each other
+    check_paths(inputs={"input": args.input, "cohort config": args.cohort_config, "model": args.model},
+                outputs={"report": args.output, "figures": Path(args.output).with_suffix(".json")})
     if not args.no_tracking:
         use_store()
     result = evaluate_model(_model(args), args.input, args.outcome, cohort_config=args.cohort_config,

@@ -252,8 +252,12 @@ def write_evaluation(result: EvaluationResult, html_path) -> tuple[Path, Path]:
     html_path = Path(html_path)
     json_path = html_path.with_suffix(".json")
     doc = json.loads(json.dumps(result.to_dict(), default=_plain), parse_constant=lambda c: None)
-    json_path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
-    html_path.write_text(validation_html(doc), encoding="utf-8")
+    from rairpredict.cohort.io import atomic_path
+
+    with atomic_path(json_path) as tmp:  # never a half-written report
+        tmp.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+    with atomic_path(html_path) as tmp:
+        tmp.write_text(validation_html(doc), encoding="utf-8")
     result.outputs = {"html": str(html_path), "json": str(json_path)}
     return html_path, json_path
 

@@ -3,6 +3,7 @@ import json
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
 
 from rairpredict.cli import main
@@ -94,3 +95,79 @@ def test_export_round_trips(trained):
     meta = json.loads((root / "models" / "rair.json").read_text())
     assert meta["target"] == "rair" and len(meta["sha256"]) == 64
     assert meta["mlflow"]["registered_name"] == "rairpredict-rair"
+
+
+# ----------------------------------------------------------------- honest estimates (issue 12)
+def test_oracle_share_of_achievable_discrimination(trained):
+    """(AUROC - 0.5) / (oracle AUROC - 0.5), not the flattering raw ratio, is the headline."""
+    result, _, _ = trained
+    auc, oracle = result.metrics.loc["xgboost", "auroc"], result.oracle["oracle_auroc"]
+    assert result.oracle["xgboost_oracle_share"] == pytest.approx((auc - 0.5) / (oracle - 0.5))
+    assert result.oracle["xgboost_oracle_share"] < result.oracle["xgboost_oracle_ratio"]
+    val = result.model.metadata["validation"]
+    assert val["oracle_share"] == pytest.approx(result.oracle[f"{result.model.kind}_oracle_share"])
+
+
+def test_auroc_within_prior_structural_disease_beside_overall(trained):
+    result, _, table = trained
+    m = result.metrics
+    prior = table["structural_disease_pre"].astype(bool)
+    assert (m["auroc_prior_structural_n"] == prior.sum()).all()
+    from rairpredict.evaluation import auroc_ci
+    from rairpredict.labels import label_rair
+
+    y = label_rair(table)["rair"].astype(int).to_numpy()
+    mask = prior.to_numpy()
+    assert 0 < y[mask].sum() < mask.sum()  # both classes among the prior-structural patients
+    expected = auroc_ci(y[mask], result.oof["xgboost"][0][mask]).estimate
+    assert m.loc["xgboost", "auroc_prior_structural"] == pytest.approx(expected)
+    assert "auroc_prior_structural" in result.model.metadata["validation"]
+
+
+def test_no_discrimination_flag_in_metrics_and_metadata(trained):
+    result, _, _ = trained
+    m = result.metrics
+    expected = ((m["auroc_lo"] <= 0.5) & (0.5 <= m["auroc_hi"])).astype(float)
+    pd.testing.assert_series_equal(m["no_evidence_of_discrimination"], expected, check_names=False)
+    flag = result.model.metadata["no_evidence_of_discrimination"]
+    assert flag is bool(m.loc[result.model.kind, "no_evidence_of_discrimination"])
+
+
+def test_table_one_in_metadata_and_mlflow(trained):
+    result, root, table = trained
+    t1 = result.model.metadata["table_one"]
+    assert t1["rows"][0][0] == "n" and t1["rows"][0][2] == str(len(table))
+    assert {r[0].split(",")[0] for r in t1["rows"]} >= {"age_years", "histology", "tg_stim_ng_ml"}
+    from rairpredict.report import render_model_card
+
+    assert "| age_years, median [Q1,Q3] |" in render_model_card(result.model, mlflow_run=False)
+    mlflow.set_tracking_uri(f"sqlite:///{root}/mlflow.db")
+    names = {a.path for a in mlflow.MlflowClient().list_artifacts(result.run_id)}
+    assert "table_one.json" in names
+
+
+def test_optimism_repeats_the_whole_model_building_process(trained, monkeypatch):
+    """Each bootstrap replicate re-tunes (the old code reused the parameters tuned on all rows)."""
+    import rairpredict.experiment.train as train_mod
+
+    result, _, table = trained
+    assert "whole model-building process" in result.model.metadata["validation"]["optimism_method"]
+    calls = []
+    real = train_mod.tune
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs["trials"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(train_mod, "tune", counting)
+    cfg = load_target_config(CONFIG_DIR / "rair.yaml")
+    fp = train_mod.whole_process_fit_predict(cfg, "logistic", 2, {"C": 1.0})
+    from rairpredict.labels import label_rair
+
+    y = label_rair(table)["rair"].astype(int).to_numpy()
+    for _ in range(2):
+        p = fp(table, y, table.head(10))
+        assert np.asarray(p).shape[0] == 10
+    assert calls == [2, 2]
+    train_mod.whole_process_fit_predict(cfg, "logistic", 0, {"C": 1.0})(table, y, table.head(5))
+    assert calls == [2, 2]  # no tuning asked: the given parameters

@@ -3,6 +3,12 @@
 Harrell, Lee & Mark, Stat Med 1996;15:361-87; Steyerberg, Clinical Prediction
 Models (2019), ch. 5. Written here: no maintained Python package implements it
 for an arbitrary fitting pipeline.
+
+The correction is honest only if ``fit_predict`` repeats the *whole*
+model-building process (variable selection, hyper-parameter tuning, the
+choice of calibration) inside each replicate: reusing choices made on all rows
+hides their optimism.  The training pipeline passes such a function
+(:func:`rairpredict.experiment.train.train_target`).
 """
 from __future__ import annotations
 
@@ -37,8 +43,17 @@ def _stack(a, b):
     return np.concatenate([np.asarray(a), np.asarray(b)], axis=0)
 
 
+def _replicate(fit_predict, X, y, idx):
+    yb = y[idx]
+    Xb = _take(X, idx)
+    n = len(y)
+    p_all = np.asarray(fit_predict(Xb, yb, _stack(Xb, X)), dtype=float)
+    on_boot, on_orig = _metrics(yb, p_all[:n]), _metrics(y, p_all[n:])
+    return {k: on_boot[k] - on_orig[k] for k in on_boot}
+
+
 def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None,
-                       alpha: float = 0.05) -> pd.DataFrame:
+                       alpha: float = 0.05, n_jobs: int = 1) -> pd.DataFrame:
     """Optimism-corrected AUROC, calibration slope and Brier score.
 
     For each bootstrap sample the whole pipeline is refitted; its performance
@@ -56,6 +71,8 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     y : array-like of 0/1
     n_boot, seed : bootstrap replicates and seed
     alpha : the percentile interval of the optimism's bootstrap distribution.
+    n_jobs : replicates run in this many processes (joblib); the bootstrap
+        samples are drawn up front, so the result does not depend on it.
 
     Returns
     -------
@@ -82,17 +99,14 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     n = len(y)
     apparent = _metrics(y, fit_predict(X, y, X))
     rng = np.random.default_rng(seed)
-    opt = {k: [] for k in apparent}
-    for _ in range(n_boot):
-        idx = rng.integers(0, n, n)
-        yb = y[idx]
-        if yb.min() == yb.max():
-            continue
-        Xb = _take(X, idx)
-        p_all = np.asarray(fit_predict(Xb, yb, _stack(Xb, X)), dtype=float)
-        on_boot, on_orig = _metrics(yb, p_all[:n]), _metrics(y, p_all[n:])
-        for k in opt:
-            opt[k].append(on_boot[k] - on_orig[k])
+    samples = [idx for idx in (rng.integers(0, n, n) for _ in range(n_boot)) if y[idx].min() != y[idx].max()]
+    if n_jobs == 1:
+        reps = [_replicate(fit_predict, X, y, idx) for idx in samples]
+    else:
+        from joblib import Parallel, delayed
+
+        reps = Parallel(n_jobs=n_jobs)(delayed(_replicate)(fit_predict, X, y, idx) for idx in samples)
+    opt = {k: [r[k] for r in reps] for k in apparent}
     rows = {}
     for k, vals in opt.items():
         vals = np.asarray(vals, dtype=float)

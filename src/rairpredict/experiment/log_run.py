@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import mlflow  # noqa: E402
 import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
 
 from rairpredict import tracking  # noqa: E402
 from rairpredict.resources import home  # noqa: E402
@@ -116,8 +117,13 @@ def log_target_result(result, cfg, data, *, register: bool = True, root=None) ->
             result.subgroups.to_csv(tmp / "subgroups.csv")
             if not result.optimism.empty:
                 result.optimism.to_csv(tmp / "optimism.csv")
+            if "table_one" in result.model.metadata:  # Table 1: aggregates only
+                t1 = result.model.metadata["table_one"]
+                pd.DataFrame(t1["rows"], columns=t1["columns"]).to_csv(tmp / "table_one.csv", index=False)
             mlflow.log_artifacts(str(tmp), artifact_path="tables")
         mlflow.log_dict(result.sample_size, "sample_size.json")
+        if "table_one" in result.model.metadata:
+            mlflow.log_dict(result.model.metadata["table_one"], "table_one.json")
         for name, fig in _figures(result, data).items():
             tracking.log_figure(fig, f"plots/{name}")
             plt.close(fig)

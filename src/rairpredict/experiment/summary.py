@@ -23,7 +23,8 @@ import pandas as pd
 from rairpredict.evaluation import (auprc, auroc_ci, brier_score, calibration_intercept_slope,
                                     delong_test, threshold_metrics)
 
-__all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "markdown_table"]
+__all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "oracle_share",
+           "no_evidence_of_discrimination", "summarise_subset", "markdown_table"]
 
 
 def metrics_one(y, p, threshold: float) -> dict[str, float]:
@@ -67,13 +68,54 @@ def compare_models(y, predictions: dict[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def oracle_share(auroc: float, oracle_auroc: float) -> float:
+    """Share of the achievable discrimination: (AUROC - 0.5) / (oracle AUROC - 0.5).
+
+    0 = no better than chance, 1 = as good as the true probabilities.  The raw
+    ratio AUROC / oracle AUROC flatters a weak model (0.6 / 0.8 = 0.75 although
+    the model achieves only 0.1 / 0.3 = 33 % of what is achievable).
+
+    >>> round(oracle_share(0.6, 0.8), 3)
+    0.333
+    """
+    return float((auroc - 0.5) / (oracle_auroc - 0.5)) if oracle_auroc > 0.5 else float("nan")
+
+
 def oracle_summary(y, oracle, model_auroc: dict[str, float]) -> dict[str, float]:
-    """Oracle (true-probability) AUROC with CI and the model / oracle ratio."""
+    """Oracle (true-probability) AUROC with CI; per model the share of achievable
+    discrimination (``<model>_oracle_share``) and, labelled raw, AUROC / oracle
+    AUROC (``<model>_oracle_ratio``)."""
     a = auroc_ci(y, oracle)
     out = {"oracle_auroc": a.estimate, "oracle_auroc_lo": a.lo, "oracle_auroc_hi": a.hi}
     for name, value in model_auroc.items():
+        out[f"{name}_oracle_share"] = oracle_share(value, a.estimate)
         out[f"{name}_oracle_ratio"] = float(value / a.estimate)
     return out
+
+
+def no_evidence_of_discrimination(auroc_lo: float, auroc_hi: float) -> bool:
+    """True when the AUROC's confidence interval contains 0.5: no evidence that
+    the model ranks patients better than chance.
+
+    >>> no_evidence_of_discrimination(0.47, 0.61), no_evidence_of_discrimination(0.55, 0.70)
+    (True, False)
+    """
+    return bool(auroc_lo <= 0.5 <= auroc_hi)
+
+
+def summarise_subset(y, proba: np.ndarray, mask, prefix: str) -> dict[str, float]:
+    """AUROC with 95 % CI within the rows of ``mask`` (median over repeats), with
+    its size; NaN when the subset lacks one outcome class.  Used to report
+    discrimination within a case mix (e.g. patients with prior structural
+    disease) beside the overall figure."""
+    y = np.asarray(y, dtype=int)
+    mask = np.asarray(mask, dtype=bool)
+    ys = y[mask]
+    out = {f"{prefix}_n": float(mask.sum()), f"{prefix}_events": float(ys.sum())}
+    if mask.sum() < 2 or ys.min() == ys.max():
+        return {**out, prefix: np.nan, f"{prefix}_lo": np.nan, f"{prefix}_hi": np.nan}
+    est = pd.DataFrame([auroc_ci(ys, p[mask])._asdict() for p in np.atleast_2d(proba)]).median()
+    return {**out, prefix: float(est["estimate"]), f"{prefix}_lo": float(est["lo"]), f"{prefix}_hi": float(est["hi"])}
 
 
 def markdown_table(df: pd.DataFrame) -> str:

@@ -40,13 +40,15 @@ from rairpredict.evaluation import (age_band, optimism_corrected, riley_sample_s
                                     subgroup_metrics)
 from rairpredict.experiment.data import TargetData, load_target_data
 from rairpredict.experiment.development import development_summary
-from rairpredict.experiment.summary import compare_models, oracle_summary, summarise_repeats
+from rairpredict.experiment.summary import (compare_models, no_evidence_of_discrimination, oracle_summary,
+                                            summarise_repeats, summarise_subset)
 from rairpredict.experiment.tuning import tune
 from rairpredict.experiment.validation import cross_validate_baseline, cross_validate_model
 from rairpredict.features import make_preprocessor
 from rairpredict.models.risk_model import RiskModel, fit_risk_model
 
-__all__ = ["TargetResult", "train_target", "published_baselines", "run_final_study", "export_model"]
+__all__ = ["TargetResult", "train_target", "published_baselines", "run_final_study", "export_model",
+           "whole_process_fit_predict"]
 
 
 @dataclass
@@ -178,6 +180,16 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         log(f"[{cfg.name}] baseline {name} skipped: {reason}")
 
     metrics = pd.DataFrame({name: summarise_repeats(data.y, p, cfg.threshold) for name, p in oof.items()}).T
+    # discrimination within the case mix that already carries the answer: patients
+    # with structural disease before the course (issue 12: the headline RAIR AUROC is
+    # partly the case mix), beside the overall figure
+    if "structural_disease_pre" in data.table:
+        prior = data.table["structural_disease_pre"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        casemix = pd.DataFrame({name: summarise_subset(data.y, p, prior, "auroc_prior_structural")
+                                for name, p in oof.items()}).T
+        metrics = metrics.join(casemix)
+    metrics["no_evidence_of_discrimination"] = [
+        float(no_evidence_of_discrimination(lo, hi)) for lo, hi in zip(metrics["auroc_lo"], metrics["auroc_hi"])]
     comparisons = compare_models(data.y, oof) if len(oof) > 1 else pd.DataFrame()
     oracle = {}
     if data.oracle is not None:
@@ -195,14 +207,13 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
                            inner_folds=cfg.validation["inner_folds"], target=cfg.name, label=cfg.label,
                            bands=cfg.bands, band_names=cfg.band_names)
 
-    def fit_predict(X_tr, y_tr, X_ev):
-        m = fit_risk_model(X_tr, y_tr, features=list(cfg.features), decision_point=cfg.decision_point,
-                           kind=final_model, params=params, seed=cfg.validation["seed"],
-                           inner_folds=cfg.validation["inner_folds"], calibration_methods=("sigmoid",))
-        return m.predict_proba(X_ev)
-
+    fit_predict = whole_process_fit_predict(cfg, final_model, trials, params)
     optimism = optimism_corrected(fit_predict, data.table, data.y, n_boot=optimism_boot,
-                                  seed=cfg.validation["seed"]) if optimism_boot > 0 else pd.DataFrame()
+                                  seed=cfg.validation["seed"], n_jobs=2) if optimism_boot > 0 else pd.DataFrame()
+    from rairpredict.evaluation.table_one import table_one, table_one_records
+
+    table1 = table_one_records(table_one(data.table, data.y, columns=list(cfg.features), outcome=cfg.label),
+                               cfg.label)
     m = metrics.loc[final_model]
     model.metadata.update({
         "name": f"rairpredict-{cfg.name}", "version": "unregistered",
@@ -218,15 +229,26 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         "validation": {"protocol": _protocol_text(protocol, optimism_boot),
                        **{k: float(m[k]) for k in ("auroc", "auroc_lo", "auroc_hi", "cal_slope", "cal_slope_lo",
                                                     "cal_slope_hi", "brier", "auprc") if k in m},
-                       **({"oracle_ratio": oracle.get(f"{final_model}_oracle_ratio")} if oracle else {}),
-                       **({"optimism_corrected_auroc": float(optimism.loc["auroc", "corrected"])}
+                       **{k: float(m[k]) for k in ("auroc_prior_structural", "auroc_prior_structural_lo",
+                                                    "auroc_prior_structural_hi", "auroc_prior_structural_n",
+                                                    "auroc_prior_structural_events")
+                          if k in m and np.isfinite(m[k])},
+                       **({"oracle_share": oracle.get(f"{final_model}_oracle_share"),
+                           "oracle_ratio": oracle.get(f"{final_model}_oracle_ratio")} if oracle else {}),
+                       **({"optimism_corrected_auroc": float(optimism.loc["auroc", "corrected"]),
+                           "optimism_method": _optimism_text(optimism_boot, trials, cfg)}
                           if not optimism.empty else {})},
+        "no_evidence_of_discrimination": bool(m["no_evidence_of_discrimination"]),
+        "table_one": table1,
         "params": params, "tuning": tuning_info, "threshold": cfg.threshold,
         "limitations": _limitations(data, sample_size, cfg),
         "label_definition": cfg.label, "decision_point": cfg.decision_point,
         # the cohort config's extra columns the model reads (type, stage, values): scoring validates them
         "extra_fields": [f for f in data.table.attrs.get(EXTRA_FIELDS_ATTR, []) if f["name"] in cfg.features],
     })
+    if model.metadata["no_evidence_of_discrimination"]:
+        model.metadata["limitations"].insert(0, "No evidence this model ranks patients better than chance: the "
+                                                "95 % confidence interval of its AUROC contains 0.5.")
     # the training profile every scoring path checks new inputs against (aggregates only)
     from rairpredict.scoring.shift import PROFILE_KEY, input_profile
 
@@ -259,7 +281,33 @@ def _protocol_text(protocol: dict, optimism_boot: int) -> str:
             f"{protocol['inner_folds']}-fold inner CV with {protocol['trials_per_fold']} Optuna trials per outer "
             f"fold; {protocol['calibration']}; figures = median over repeats of pooled out-of-fold metrics, "
             f"95 % CI DeLong (AUROC), Wald (calibration), Wilson (rates); Harrell bootstrap optimism "
-            f"correction with {optimism_boot} replicates for the final model")
+            f"correction with {optimism_boot} replicates of the whole model-building process (tuning and "
+            f"calibration choice) for the final model")
+
+
+def whole_process_fit_predict(cfg, kind: str, trials: int, params: dict):
+    """``fit_predict(X_train, y_train, X_eval)`` that repeats the WHOLE model-building
+    process: Optuna tuning on an inner CV (when ``trials`` > 0) and the
+    calibration choice, as for the final model.  Reusing the parameters tuned on
+    all rows (``params``, used only when ``trials`` == 0) would hide the
+    optimism of tuning (Harrell 1996)."""
+    def fit_predict(X_tr, y_tr, X_ev):
+        p_rep = (tune(X_tr, y_tr, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
+                      trials=trials, inner_folds=cfg.validation["inner_folds"],
+                      seed=cfg.validation["seed"]).best_params if trials > 0 else params)
+        m = fit_risk_model(X_tr, y_tr, features=list(cfg.features), decision_point=cfg.decision_point,
+                           kind=kind, params=p_rep, seed=cfg.validation["seed"],
+                           inner_folds=cfg.validation["inner_folds"])
+        return m.predict_risk(X_ev) if hasattr(m, "predict_risk") else m.predict_proba(X_ev)
+    return fit_predict
+
+
+def _optimism_text(optimism_boot: int, trials: int, cfg) -> str:
+    process = (f"Optuna tuning with {trials} trials on a {cfg.validation['inner_folds']}-fold inner CV and the "
+               "calibration choice (sigmoid or isotonic by inner CV)" if trials > 0 else
+               "fixed hyper-parameters (no tuning) and the calibration choice (sigmoid or isotonic by inner CV)")
+    return (f"Harrell's bootstrap (Harrell, Lee & Mark 1996; Steyerberg 2019 ch. 5) repeating the whole "
+            f"model-building process -- {process} -- in each of {optimism_boot} replicates")
 
 
 def _limitations(data: TargetData, sample_size: dict, cfg) -> list[str]:

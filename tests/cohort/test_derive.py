@@ -121,7 +121,13 @@ ATA_CASES = [
     ({"histology": "papillary_micro", "multifocal": True, "tumour_size_mm": 8.0}, "low"),
     ({"histology": "papillary_micro", "multifocal": True, "ete": "minimal", "braf_v600e": True}, "intermediate"),
     ({"braf_v600e": True}, "low"),
-    ({"n_stage": "NX"}, "low"),
+    # unknown never becomes the favourable class (the old lenient mode said "low" for both)
+    ({"n_stage": "NX", "ln_positive": None, "largest_node_mm": None}, None),
+    ({"n_stage": "NX"}, "low"),  # nodes examined, none positive (ln_positive 0): pathologically N0
+    ({"n_stage": "NX", "ete": "minimal"}, "intermediate"),     # another item decides
+    ({"n_stage": "NX", "ln_positive": 3, "largest_node_mm": 31.0}, "high"),
+    ({"n_stage": "N1b", "ln_positive": None, "largest_node_mm": None}, "intermediate"),
+    ({"n_stage": "N1a", "ln_positive": 2, "largest_node_mm": None}, "intermediate"),
 ]
 
 

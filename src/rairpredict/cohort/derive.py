@@ -258,7 +258,15 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     first post-therapy scan (post-therapy information must not leak into a
     pathology-stage field).  ``tumour_size_mm`` <= 10 mm marks a papillary
     microcarcinoma when the histology says only "papillary".  Clinical N1 is
-    not distinguished from pathological N1 (NX is read as clinical N0).
+    not distinguished from pathological N1.
+
+    Unknown never becomes the favourable class (``clinical.ATA_UNKNOWN_NODES_RULE``):
+    NX (nodes not assessed) leaves the nodal items unknown, so the class is
+    unknown unless another item decides it (NX is not N0); an N1 whose node
+    size is unknown counts as not a micrometastasis in the lenient mode, i.e.
+    at least intermediate (the conservative class: ATA's low class needs every
+    node documented < 2 mm), while its >= 3 cm high-risk item stays "not
+    reported" as for other secondary findings.
 
     Parameters
     ----------
@@ -301,8 +309,8 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     # A named metastasis site makes M1 certain; "none" adds nothing to m_stage.
     site = tri_in(col_coded(table, "distant_met_site"), _DISTANT_SITES)
     distant = np.where(site == 1, 1.0, np.where(m == "MX", np.nan, tri_in(m, ("M1",))))
-    n1 = np.where(n == "NX", 0.0, tri_in(n, ajcc.N1_CATEGORIES))
-    n1 = tri_or(n1, tri_cmp(ln_pos, 0, ">"))
+    n_stage_n1 = np.where(n == "NX", np.nan, tri_in(n, ajcc.N1_CATEGORIES))  # NX: unknown, never N0
+    n1 = tri_or(n_stage_n1, tri_cmp(ln_pos, 0, ">"))
     papillary = tri_in(hist, _PAPILLARY)
     follicular = tri_in(hist, _FOLLICULAR)
     micro = tri_or(tri_in(hist, ("papillary_micro",)),
@@ -333,7 +341,12 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     if lenient:
         def absent(x, fill=0.0):
             return np.where(np.isnan(x), fill, x)
-        loose = assemble(absent(vasc), absent(resected, 1.0), absent(ln_pos), absent(node_mm),
+        # N1 with unknown node size: the smallest size that is not a micrometastasis
+        # (conservative: intermediate, not low); unknown N (NX): stays unknown;
+        # N0: not reported = absent
+        node_fill = np.where(n1 == 1, clinical.ATA_LOW_RISK_MICROMETASTASIS_MM,
+                             np.where(np.isnan(n_stage_n1), np.nan, 0.0))
+        loose = assemble(absent(vasc), absent(resected, 1.0), absent(ln_pos), absent(node_mm, node_fill),
                          absent(foci), absent(braf), absent(multifocal))
         essentials = ((hist != None) & ((ete != None) | ~np.isnan(t_gross))  # noqa: E711
                       & (n != None) & (m != None))  # noqa: E711

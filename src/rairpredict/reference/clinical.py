@@ -48,6 +48,13 @@ ATA_HIGH_RISK_NODE_MM = 30.0
 ATA_INTERMEDIATE_MAX_LOW_RISK_NODES = 5
 #: ATA low risk allows <= 5 pathological N1 *micrometastases*: < 0.2 cm (2 mm).
 ATA_LOW_RISK_MICROMETASTASIS_MM = 2.0
+#: Unknown nodal status never gives the favourable class (issue 12 review of
+#: Haugen 2016 Table 12): NX (not assessed) is unknown, not N0; an N1 of unknown
+#: node size is read as not a micrometastasis (>= 2 mm), i.e. at least
+#: intermediate -- low risk requires every node documented < 2 mm, and clinical
+#: N1 is intermediate.  Stated rule of rairpredict.cohort.derive.derive_ata_risk_2015.
+ATA_UNKNOWN_NODES_RULE = ("NX -> nodal items unknown; N1 with unknown node size -> "
+                          "not a micrometastasis (at least intermediate)")
 #: Papillary microcarcinoma: primary tumour <= 1 cm (WHO; ATA 2015 "microcarcinoma").
 PAPILLARY_MICROCARCINOMA_MM = 10.0
 #: ATA high risk: follicular cancer with extensive vascular invasion (> 4 foci).

@@ -100,6 +100,26 @@ def _labels(col: pd.Series) -> np.ndarray:
     return values.where(col.notna(), None).map(lambda v: v if v is None else str(v)).to_numpy(object)
 
 
+def _category_codes(col: pd.Series, cats: list[str]) -> np.ndarray:
+    """Index of each value in ``cats`` (-1: unseen, -2: missing), vectorised.
+
+    Each distinct value is turned into text once (categories, booleans), not
+    each row: the per-row text map cost half the time of explained scoring.
+    """
+    index = {c: i for i, c in enumerate(cats)}
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        lookup = np.array([index.get(str(c), -1) for c in col.cat.categories] + [-2], dtype=np.int64)
+        return lookup[col.cat.codes.to_numpy()]  # code -1 (missing) picks the last entry
+    if pd.api.types.is_bool_dtype(col.dtype):
+        v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+        out = np.where(v == 1, index.get("true", -1), index.get("false", -1)).astype(np.int64)
+        out[np.isnan(v)] = -2
+        return out
+    codes, uniques = pd.factorize(pd.Series(_labels(col)), use_na_sentinel=True)
+    lookup = np.array([index.get(str(u), -1) for u in uniques] + [-2], dtype=np.int64)
+    return lookup[codes]
+
+
 def _profile_one(col: pd.Series, importance) -> dict:
     n = len(col)
     kind = _kind(col)
@@ -271,13 +291,11 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
             idx = np.searchsorted(np.asarray(p["bin_edges"], float), v[~miss], side="right")
             counts.bins[f] = np.bincount(idx, minlength=len(p["bin_edges"]) + 1).tolist() + [0]
         elif p["kind"] == "category":
-            labels = _labels(col)
             cats = list(p.get("categories", []))
-            codes = pd.Categorical(labels[~miss], categories=cats).codes  # -1: unseen
-            unseen = np.zeros(n, bool)
-            unseen[np.flatnonzero(~miss)] = codes < 0
+            codes = _category_codes(col, cats)
+            unseen = codes == -1
             masks.append(("category", f, unseen))
-            counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + [int((codes < 0).sum())]
+            counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + [int(unseen.sum())]
     for column, bad in _population_breaks(table, profile.get("population", {}).get("rules", {})).items():
         masks.append(("population", column, bad))
     empty = _empty_inputs(model, counts, spec)

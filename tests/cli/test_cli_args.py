@@ -115,6 +115,7 @@ def test_clinician_path_one_store_train_promote_score(tmp_path):
     assert "\r" not in train.stderr and "it/s" not in train.stderr
     assert train.stderr.count("SAMPLE SIZE INADEQUATE") == 1
     assert "Downloading artifacts" not in train.stderr and "cloudpickle" not in train.stderr.lower()
+    assert "registered model" not in train.stderr.lower() and "input(s) absent" not in train.stderr
     assert "rairpredict promote --target rair" in train.stdout
     before = _run(["score", "--model", "models:/rairpredict-rair@champion", "-i", "x.csv", "-o", "y.csv",
                    "--tracking-uri", uri], work, home)

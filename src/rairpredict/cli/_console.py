@@ -26,10 +26,11 @@ import contextlib
 import json
 import logging
 import os
+import re
 import sys
 import warnings
 
-__all__ = ["quiet", "warnings_once", "stage_bar", "use_store", "progress", "emit", "say", "json_default"]
+__all__ = ["quiet", "training_quiet", "warnings_once", "stage_bar", "use_store", "progress", "emit", "say", "json_default"]
 
 #: Loggers of libraries that announce their own work (store creation, migrations, trials, downloads).
 _NOISY_LOGGERS = ("mlflow", "alembic", "optuna", "urllib3", "shap", "xgboost", "matplotlib", "numba")
@@ -121,6 +122,7 @@ def use_store() -> str:
 
     uri = configure_tracking(repo_root=home())
     if not _state.get("verbose"):
+        import mlflow.pyfunc  # noqa: F401 - importing it re-enables MLflow's stream: import first, then silence
         from mlflow.utils.logging_utils import disable_logging
 
         disable_logging()  # MLflow's own prints ("Successfully registered model ...") share its log stream
@@ -161,6 +163,13 @@ def emit(args, summary: dict, text: str) -> None:
         print(text)
 
 
+def training_quiet() -> None:
+    """During training, MLflow checks the logged model on its 3-row input example; the input-shift
+    warning that check raises is about those synthetic rows, not the user's data: not shown."""
+    if not _state.get("verbose"):
+        logging.getLogger("rairpredict.scoring").setLevel(logging.ERROR)
+
+
 @contextlib.contextmanager
 def stage_bar(desc: str, total: int | None = None):
     """A progress bar whose ``log(message)`` advances one step and shows the message; yields ``log``."""
@@ -169,7 +178,10 @@ def stage_bar(desc: str, total: int | None = None):
     def log(message: str) -> None:
         if bar.disable:
             return
-        bar.set_postfix_str(message.strip().splitlines()[-1][:60] if message.strip() else "", refresh=False)
+        last = message.strip().splitlines()[-1] if message.strip() else ""
+        # "[rair] xgboost: nested CV 20.2 s" -> "xgboost: nested CV 20.2 s"; no dicts on the bar
+        last = re.sub(r"^\[[^\]]*\]\s*", "", last).split(" {", 1)[0].split(": {", 1)[0]
+        bar.set_postfix_str(last[:60], refresh=False)
         bar.update(1)
 
     try:

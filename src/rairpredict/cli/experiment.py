@@ -30,7 +30,7 @@ def _result_summary(result) -> dict:
 
 
 def _cmd_train(args) -> int:
-    from rairpredict.cli._console import emit, stage_bar, use_store
+    from rairpredict.cli._console import emit, stage_bar, training_quiet, use_store
     from rairpredict.experiment.config import load_target_config
     from rairpredict.experiment.demo import results_table
     from rairpredict.experiment.train import train_target
@@ -38,6 +38,7 @@ def _cmd_train(args) -> int:
     cfg = load_target_config(_args.resolve_config(args.config))
     if not args.no_tracking:
         use_store()
+    training_quiet()
     with stage_bar(f"train {cfg.name}") as log:
         result = train_target(cfg, n=args.n, seed=args.seed, trials=args.trials, optimism_boot=args.optimism_boot,
                               tracking=not args.no_tracking, export_dir=args.export, log=log)
@@ -122,11 +123,12 @@ def add_demo(sub) -> None:
 
 
 def _cmd_demo(args) -> int:
-    from rairpredict.cli._console import emit, stage_bar, use_store
+    from rairpredict.cli._console import emit, stage_bar, training_quiet, use_store
     from rairpredict.experiment.demo import DEMO_TARGETS, results_table, run_demo
 
     if not args.no_tracking:
         use_store()
+    training_quiet()
     # stages: the simulation, then per target the cohort, each model's CV and the final fit
     with stage_bar("demo") as log:
         results = run_demo(n=args.n, seed=args.seed, tracking=not args.no_tracking, log=log)

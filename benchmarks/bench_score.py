@@ -1,6 +1,6 @@
 """Benchmark of `rairpredict score`: 1M synthetic patients, Parquet in -> Parquet out.
 
-For the model `demo` exports (``models/rair.joblib``) and, so that the cost of
+For the model `demo` exports (``models/rair.zip``) and, so that the cost of
 explanations against model size is visible, XGBoost models of 150 trees depth 3
 and 300 trees depth 4 trained on the same cohort, it prints:
 
@@ -64,7 +64,7 @@ def _fit(n_estimators: int, max_depth: int):
     from rairpredict.labels import add_labels
     from rairpredict.models.risk_model import RiskModel, fit_risk_model
 
-    cached = OUT / f"bench_model_{n_estimators}x{max_depth}.joblib"
+    cached = OUT / f"bench_model_{n_estimators}x{max_depth}.zip"
     if cached.is_file():
         return RiskModel.load(cached)
     cfg = yaml.safe_load((ROOT / "configs" / "targets" / "rair.yaml").read_text())
@@ -84,11 +84,11 @@ def _models(which: list[str]):
 
     out = []
     if "default" in which:
-        exported = ROOT / "models" / "rair.joblib"
+        exported = ROOT / "models" / "rair.zip"
         if exported.is_file():
             out.append(("demo export", RiskModel.load(exported)))
         else:
-            print("models/rair.joblib absent (run `rairpredict demo`): default model skipped")
+            print("models/rair.zip absent (run `rairpredict demo`): default model skipped")
     for name, (trees, depth) in (("150x3", (150, 3)), ("300x4", (300, 4))):
         if name in which:
             out.append((f"{trees} trees depth {depth}", _fit(trees, depth)))
@@ -99,7 +99,7 @@ def _auroc(model, holdout) -> float:
     from rairpredict.evaluation import auroc
 
     table, y = holdout
-    return float(auroc(y, model.predict_proba(table)))
+    return float(auroc(y, model.predict_risk(table)))
 
 
 def _holdout(n: int = 20_000, seed: int = 4242):
@@ -315,7 +315,7 @@ def main(argv=None) -> None:
         first = first or model
     if args.big and first is not None:
         big = _repeat(src, args.big)
-        model_path = OUT / "bench_model_used.joblib"
+        model_path = OUT / "bench_model_used.zip"
         first.save(model_path)
         print()
         for spec in args.big_chunks.split(","):

@@ -40,7 +40,7 @@ def test_demo_runs_all_three_targets(tmp_path):
                        settings={"repeats": 1, "outer_folds": 3, "trials": 2, "optimism_boot": 2})
     assert [r.name for r in results] == ["unexpected_uptake", "rair", "second_course_benefit"]
     assert all(r.registered for r in results)
-    assert (tmp_path / "models" / "rair.joblib").is_file()
+    assert (tmp_path / "models" / "rair.zip").is_file()
     assert all("oracle_auroc" in r.oracle for r in results)
 
 

@@ -1,5 +1,4 @@
 """End to end: train one target into a temporary MLflow store, reload, promote."""
-import json
 
 import mlflow
 import numpy as np
@@ -61,7 +60,7 @@ def test_model_registered_as_candidate_and_loads_as_pyfunc(trained, monkeypatch)
 
     rows = table.head(20)
     out = pyfunc.predict(to_pyfunc_input(rows))
-    np.testing.assert_allclose(out["probability"].to_numpy(float), result.model.predict_proba(rows), atol=1e-6)
+    np.testing.assert_allclose(out["probability"].to_numpy(float), result.model.predict_risk(rows), atol=1e-6)
     # promotion is an explicit command
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
     assert main(["promote", "--target", "rair"]) == 0
@@ -81,7 +80,7 @@ def test_run_logs_aggregates_plots_and_no_patient_rows(trained):
     assert run.data.metrics["shap_native_vs_treeexplainer_max_abs_diff"] < 1e-4
     ids = set(table["patient_id"].astype(str))
     blobs = [(root / "mlflow.db").read_bytes()]
-    blobs += [p.read_bytes() for p in (root / "mlruns").rglob("*") if p.is_file() and p.suffix != ".joblib"]
+    blobs += [p.read_bytes() for p in (root / "mlruns").rglob("*") if p.is_file()]
     text = b"\n".join(blobs).decode("latin-1")
     leaked = [i for i in list(ids)[:200] if i in text]
     # the input example is synthetic (simulator seed 12345), never the training rows
@@ -91,10 +90,9 @@ def test_run_logs_aggregates_plots_and_no_patient_rows(trained):
 def test_export_round_trips(trained):
     result, root, table = trained
     model = RiskModel.load(result.exported)
-    np.testing.assert_array_equal(model.predict_proba(table.head(50)), result.model.predict_proba(table.head(50)))
-    meta = json.loads((root / "models" / "rair.json").read_text())
-    assert meta["target"] == "rair" and len(meta["sha256"]) == 64
-    assert meta["mlflow"]["registered_name"] == "rairpredict-rair"
+    np.testing.assert_array_equal(model.predict_risk(table.head(50)), result.model.predict_risk(table.head(50)))
+    assert result.exported.endswith("rair.zip") and model.target == "rair"
+    assert model.metadata["mlflow"]["registered_name"] == "rairpredict-rair"
 
 
 # ----------------------------------------------------------------- honest estimates (issue 12)
@@ -171,3 +169,44 @@ def test_optimism_repeats_the_whole_model_building_process(trained, monkeypatch)
     assert calls == [2, 2]
     train_mod.whole_process_fit_predict(cfg, "logistic", 0, {"C": 1.0})(table, y, table.head(5))
     assert calls == [2, 2]  # no tuning asked: the given parameters
+
+
+@pytest.mark.slow
+def test_same_config_twice_gives_the_same_model_bytes(small_cohort, tmp_path):
+    """Reproducible retrain: whatever the stored study holds, `train` ships the same bytes; `tune` is explicit."""
+    import io
+    import warnings
+    import zipfile
+
+    from rairpredict.experiment.train import run_final_study
+
+    cfg = load_target_config(CONFIG_DIR / "rair.yaml")
+    cfg = cfg.with_overrides(models=["xgboost"], baselines=[],
+                             validation={"outer_folds": 2, "repeats": 1, "inner_folds": 2, "seed": 0})
+    table = small_cohort[[c for c in small_cohort.columns if c not in ("rair",) and not c.startswith("rair_")]]
+    storage = f"sqlite:///{tmp_path}/optuna.db"
+
+    def train(export, **kw):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the sample-size warning of a small cohort
+            return train_target(cfg, table=table, trials=3, optimism_boot=2, tracking=False, optuna_storage=storage,
+                                export_dir=tmp_path / export, log=lambda m: None, cohort_name="simulated-test", **kw)
+
+    def files(result):
+        zf = zipfile.ZipFile(io.BytesIO(open(result.exported, "rb").read()))
+        return {n: zf.read(n) for n in zf.namelist()}
+
+    first = train("a")
+    extended = run_final_study(cfg, kind="xgboost", trials=4, table=table, storage=storage)  # `rairpredict tune`
+    second = train("b")
+    a, b = files(first), files(second)
+    assert set(a) == set(b) and "booster.ubj" in a
+    assert [n for n in a if a[n] != b[n]] in ([], ["manifest.json", "provenance.json"])  # only the date may differ
+    assert first.fingerprint == second.fingerprint == RiskModel.load(second.exported).fingerprint()
+    assert first.model.metadata["tuning"]["trials"] == 3 and "fresh" in first.model.metadata["tuning"]["source"]
+    stored = train("c", use_stored_study=True)
+    tuning = stored.model.metadata["tuning"]
+    assert tuning["trials"] == extended.n_trials == 4 and tuning["source"].startswith("stored study")
+    assert tuning["best_inner_cv_logloss"] == pytest.approx(extended.best_value)
+    assert stored.model.metadata["params"] == extended.best_params
+    assert "4 trials" in tuning["summary"]

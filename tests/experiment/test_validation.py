@@ -81,7 +81,7 @@ def test_test_fold_values_never_change_the_fitted_model(rair_rows):
     altered = table.copy()
     altered.loc[~train, "tsh_stim_mu_l"] = 999.0  # only test rows change
     m2 = fit_risk_model(altered[train], y[train], **kwargs)
-    np.testing.assert_array_equal(m1.predict_proba(table), m2.predict_proba(table))
+    np.testing.assert_array_equal(m1.predict_risk(table), m2.predict_risk(table))
 
 
 def test_calibration_choice_prefers_sigmoid_for_logistic_margins():
@@ -100,7 +100,7 @@ def test_calibrated_probabilities_follow_the_sigmoid_of_the_margin(rair_rows):
                            params={"n_estimators": 40}, calibration_methods=("sigmoid",))
     margin = model.margin(table)
     expected = 1 / (1 + np.exp(-(model.calibration.a * margin + model.calibration.b)))
-    np.testing.assert_allclose(model.predict_proba(table), expected, rtol=1e-12)
+    np.testing.assert_allclose(model.predict_risk(table), expected, rtol=1e-12)
     bands = model.risk_band(np.array([0.0, 0.049, 0.05, 0.2]))
     assert list(bands) == ["low", "low", "intermediate", "high"]
     assert isinstance(model.transform(table), pd.DataFrame)

@@ -88,7 +88,7 @@ def test_card_tolerates_an_unreachable_run(review_model, tmp_path, monkeypatch):
 
 def test_cli_model_card(review_model, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'cli.db'}")
-    path = tmp_path / "model.joblib"
+    path = tmp_path / "model.zip"
     review_model.save(path)
     md, html = tmp_path / "card.md", tmp_path / "card.html"
     assert main(["model-card", "--model", str(path), "--out", str(md), "--html", str(html)]) == 0

@@ -77,7 +77,7 @@ def test_scores_csv_escapes_formula_ids(tmp_path, review_scores):
 
 
 def test_cli_report(tmp_path, review_scores, review_model, capsys):
-    model_path = tmp_path / "model.joblib"
+    model_path = tmp_path / "model.zip"
     review_model.save(model_path)
     scores = write_table(review_scores, tmp_path / "scores.parquet")
     out = tmp_path / "review.html"

@@ -97,7 +97,7 @@ def logistic_model(cohort):
 
 @pytest.fixture(scope="session")
 def model_path(xgb_model, tmp_path_factory):
-    path = tmp_path_factory.mktemp("model") / "rair.joblib"
+    path = tmp_path_factory.mktemp("model") / "rair.zip"
     xgb_model.save(path)
     return path
 

@@ -48,7 +48,7 @@ def _read(path):
 
 @pytest.mark.parametrize("fmt,out_ext", [("csv_comma", ".parquet"), ("csv_semicolon", ".csv"),
                                          ("parquet", ".parquet"), ("parquet", ".csv")])
-def test_formats_agree_with_predict_proba(xgb_model, model_path, rows, cohort, tmp_path, fmt, out_ext, capsys):
+def test_formats_agree_with_predict_risk(xgb_model, model_path, rows, cohort, tmp_path, fmt, out_ext, capsys):
     if fmt == "parquet":
         src = tmp_path / "in.parquet"
         rows.to_parquet(src)
@@ -62,7 +62,7 @@ def test_formats_agree_with_predict_proba(xgb_model, model_path, rows, cohort, t
     assert f"rows in = {N}, scored = {N}, rejected = 0" in capsys.readouterr().out
     scored = _read(out)
     assert list(scored.columns[:len(SCORE_COLUMNS)]) == SCORE_COLUMNS and "reason_3_direction" in scored.columns
-    expected = xgb_model.predict_proba(cohort[0].head(N))
+    expected = xgb_model.predict_risk(cohort[0].head(N))
     np.testing.assert_allclose(scored["probability"].astype(float), expected, rtol=0, atol=1e-6)
     assert scored["patient_id"].astype(str).tolist() == rows["patient_id"].astype(str).tolist()
     assert _digest(src) == before  # input never modified
@@ -105,7 +105,7 @@ def test_cohort_config_mapped(xgb_model, model_path, rows, cohort, tmp_path):
     for f in xgb_model.features:
         if f not in names and f != "ln_ratio":
             table[f] = pd.Series([pd.NA] * N, dtype=table[f].dtype)
-    np.testing.assert_allclose(scored["probability"], xgb_model.predict_proba(table), atol=1e-6)
+    np.testing.assert_allclose(scored["probability"], xgb_model.predict_risk(table), atol=1e-6)
     assert len(scored) == N
 
 
@@ -210,29 +210,11 @@ def test_user_errors_exit_2(model_path, rows, tmp_path, capsys):
     src = tmp_path / "in.parquet"
     rows.assign(extra_col=1).to_parquet(src)
     assert main(["score", "--model", str(model_path), "-i", str(src), "-o", str(tmp_path / "o.csv")]) == 1
-    assert main(["score", "--model", str(tmp_path / "missing.joblib"), "-i", str(src),
+    assert main(["score", "--model", str(tmp_path / "missing.zip"), "-i", str(src),
                  "-o", str(tmp_path / "o.csv")]) == 2
     err = capsys.readouterr().err
-    assert "extra_col" in err and "missing.joblib" in err
+    assert "extra_col" in err and "missing.zip" in err
     assert not (tmp_path / "o.csv").exists()
-
-
-def test_model_sidecar_name_version_and_sha(xgb_model, rows, tmp_path):
-    import json
-
-    from rairpredict.scoring import load_model_ref
-
-    path = tmp_path / "rair.joblib"
-    sha = xgb_model.save(path)
-    path.with_suffix(".json").write_text(json.dumps({"name": "rair", "version": "3", "sha256": sha}))
-    m = load_model_ref(path)
-    assert m.metadata["name"] == "rair-test"  # the model's own name wins over the sidecar
-    path.with_suffix(".json").write_text(json.dumps({"sha256": "0" * 64}))
-    from rairpredict.errors import ConfigError
-
-    with pytest.raises(ConfigError, match="sha256"):
-        load_model_ref(path)
-    assert os.path.exists(path)
 
 
 _KILLED_CHILD = """

@@ -51,7 +51,7 @@ def test_two_jobs_write_the_same_bytes(xgb_model, cohort, messy, tmp_path, ext):
     if ext == ".parquet":  # exact scores: equal to the in-memory model
         scored = pd.read_parquet(two.output)
         keep = [i for i in range(N) if i not in (3, 31, 47, 70)]
-        expected = xgb_model.predict_proba(cohort[0].head(N).iloc[keep])
+        expected = xgb_model.predict_risk(cohort[0].head(N).iloc[keep])
         np.testing.assert_allclose(scored["probability"], expected, rtol=0, atol=1e-6)
 
 

@@ -1,4 +1,4 @@
-"""score_frame: schema, agreement with predict_proba, exact reasons."""
+"""score_frame: schema, agreement with predict_risk, exact reasons."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,7 +19,7 @@ def test_explain0_schema_and_probability(xgb_model, cohort):
     out = score_frame(xgb_model, table)
     assert list(out.columns) == SCORE_COLUMNS
     assert not any(c.startswith("reason_") for c in out.columns)
-    np.testing.assert_allclose(out["probability"], xgb_model.predict_proba(table), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(out["probability"], xgb_model.predict_risk(table), rtol=0, atol=1e-12)
     assert out["patient_id"].tolist() == table["patient_id"].astype(str).tolist()
     assert set(out["risk_band"]) <= {"low", "intermediate", "high"}
     assert (out["model_name"] == "rair-test").all() and (out["model_version"] == "7").all()
@@ -31,7 +31,7 @@ def test_explain_schema_and_agreement(xgb_model, cohort):
     out = score_frame(xgb_model, table, explain=3, with_inputs=True)
     inputs = [f"input__{f}" for f in xgb_model.features]
     assert list(out.columns) == SCORE_COLUMNS + _reason_columns(3) + inputs
-    np.testing.assert_allclose(out["probability"], xgb_model.predict_proba(table), rtol=0, atol=1e-6)
+    np.testing.assert_allclose(out["probability"], xgb_model.predict_risk(table), rtol=0, atol=1e-6)
     assert out["input__age_years"].tolist() == table["age_years"].tolist()
 
 
@@ -127,7 +127,7 @@ def test_isotonic_reasons_on_margin_scale(isotonic_model, cohort):
     expected = isotonic_model.calibration(m) - isotonic_model.calibration(m - out["reason_1_log_odds"].to_numpy())
     np.testing.assert_allclose(out["reason_1_prob_change"], expected, atol=1e-12)
     # isotonic interpolation has steep segments: float32 margin rounding shows up as < 1e-5
-    np.testing.assert_allclose(out["probability"], isotonic_model.predict_proba(table), atol=1e-5)
+    np.testing.assert_allclose(out["probability"], isotonic_model.predict_risk(table), atol=1e-5)
 
 
 def test_logistic_exact_linear_contributions(logistic_model, cohort):
@@ -138,7 +138,7 @@ def test_logistic_exact_linear_contributions(logistic_model, cohort):
     scale = (cal.a, cal.b) if cal.method != "isotonic" else (1.0, 0.0)
     np.testing.assert_allclose(contrib.sum(axis=1), scale[0] * margin + scale[1], atol=1e-9)
     out = score_frame(logistic_model, table, explain=3)
-    np.testing.assert_allclose(out["probability"], logistic_model.predict_proba(table), atol=1e-9)
+    np.testing.assert_allclose(out["probability"], logistic_model.predict_risk(table), atol=1e-9)
 
 
 def test_empty_table_and_bad_explain(xgb_model, cohort):

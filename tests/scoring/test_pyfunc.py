@@ -26,10 +26,11 @@ def requests_rows(cohort):
     return table.head(6).reset_index(drop=True)
 
 
-def test_signature_from_contract(logged):
+def test_signature_and_input_types(logged):
     info = logged[0]
-    inputs = {c.name: c for c in info.signature.inputs.inputs}
-    assert inputs == {c.name: c for c in input_schema().inputs}
+    # no input schema: MLflow would drop unknown columns silently; the model checks every request itself
+    assert info.signature.inputs is None and info.signature.params.params[0].name == "explain"
+    inputs = {c.name: c for c in input_schema().inputs}
     assert inputs["patient_id"].required and inputs["age_years"].required
     assert not inputs["braf_v600e"].required and inputs["braf_v600e"].type.name == "string"
     assert inputs["ln_positive"].type.name == "double" and inputs["histology"].type.name == "string"
@@ -52,8 +53,8 @@ def test_registry_reference_sets_name_and_version(logged, xgb_model, requests_ro
     finally:
         mlflow.set_tracking_uri(previous)
         mlflow.set_registry_uri(previous)
-    np.testing.assert_allclose(model.predict_proba(requests_rows), xgb_model.predict_proba(requests_rows), atol=0)
-    np.testing.assert_allclose(run.predict_proba(requests_rows), xgb_model.predict_proba(requests_rows), atol=0)
+    np.testing.assert_allclose(model.predict_risk(requests_rows), xgb_model.predict_risk(requests_rows), atol=0)
+    np.testing.assert_allclose(run.predict_risk(requests_rows), xgb_model.predict_risk(requests_rows), atol=0)
 
 
 _FRESH = """
@@ -72,7 +73,7 @@ def test_fresh_process_predict(logged, xgb_model, requests_rows, tmp_path):
     out = pd.read_parquet(dst)
     expected = score_frame(xgb_model, requests_rows, explain=3)
     assert list(out.columns) == list(expected.columns)
-    np.testing.assert_allclose(out["probability"], xgb_model.predict_proba(requests_rows), atol=1e-6)
+    np.testing.assert_allclose(out["probability"], xgb_model.predict_risk(requests_rows), atol=1e-6)
     assert out["reason_1_feature"].tolist() == expected["reason_1_feature"].tolist()
     assert (out["model_name"] == "rair-test").all()  # the model's own name (set before logging)
 
@@ -126,7 +127,7 @@ def test_rest_server(logged, xgb_model, requests_rows):
         expected_rows = requests_rows.assign(age_years=requests_rows["age_years"].round())
         from rairpredict.cohort.derive import add_derived
 
-        np.testing.assert_allclose(out["probability"], xgb_model.predict_proba(add_derived(expected_rows)), atol=1e-6)
+        np.testing.assert_allclose(out["probability"], xgb_model.predict_risk(add_derived(expected_rows)), atol=1e-6)
         assert out["patient_id"].tolist() == requests_rows["patient_id"].astype(str).tolist()
         assert "reason_2_feature" in out.columns and "reason_3_feature" not in out.columns
     finally:

@@ -134,14 +134,16 @@ def test_score_file_writes_the_summary_beside_the_output(model_and_train, tmp_pa
 
 def test_pyfunc_param_strict_inputs(model_and_train, caplog):
     model, train = model_and_train
-    wrapper = RiskModelPyfunc()
-    wrapper.model = model
+    from mlflow.exceptions import MlflowException
+
+    wrapper = RiskModelPyfunc(model)
     request = to_pyfunc_input(train.head(5).drop(columns=["tg_stim_ng_ml"]))
     with caplog.at_level("WARNING", logger="rairpredict.scoring"):
-        out = wrapper.predict(None, request)
+        out = wrapper.predict(request)
     assert "tg_stim_ng_ml" in caplog.text and out["input_warnings"].str.contains("tg_stim_ng_ml").all()
-    with pytest.raises(InputShiftError):
-        wrapper.predict(None, request, params={"strict_inputs": True})
+    with pytest.raises(MlflowException, match="tg_stim_ng_ml") as refused:  # HTTP 400 when served
+        wrapper.predict(request, params={"strict_inputs": True})
+    assert refused.value.get_http_status_code() == 400
 
 
 def test_entirely_missing_counts_only_beyond_the_training_pattern(model_and_train):

@@ -51,10 +51,36 @@ def test_spark_udf_matches_cli(spark, logged, cohort, tmp_path_factory, model_pa
     udf = mlflow.pyfunc.spark_udf(spark, local, result_type="patient_id string, probability double, "
                                                             "risk_band string, reason_1_feature string",
                                   env_manager="local", params={"explain": 2})
-    # optional columns in the signature: pass the columns by name
-    scored = sdf.select(udf(*sdf.columns).alias("s")).select("s.*").toPandas()
+    # the columns as one struct keep their names (the model checks them, as over REST)
+    from pyspark.sql import functions as F
+
+    scored = sdf.select(udf(F.struct(*sdf.columns)).alias("s")).select("s.*").toPandas()
     merged = cli.merge(scored, on="patient_id", suffixes=("_cli", "_spark"))
     assert len(merged) == N
     np.testing.assert_allclose(merged["probability_spark"], merged["probability_cli"], rtol=0, atol=1e-6)
     assert (merged["risk_band_spark"] == merged["risk_band_cli"]).all()
     assert (merged["reason_1_feature_spark"] == merged["reason_1_feature_cli"]).all()
+
+
+def test_spark_udf_refuses_tampered_model(spark, logged, cohort, tmp_path):
+    """The executors load through the same verification: a changed byte fails the job, never scores."""
+    import mlflow
+    from pyspark.sql import functions as F
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(logged[1], tampered)
+    booster = tampered / "data" / "risk_model" / "booster.ubj"
+    raw = bytearray(booster.read_bytes())
+    raw[len(raw) // 2] ^= 1
+    booster.write_bytes(bytes(raw))
+    from rairpredict.cohort.contract import load_contract
+
+    rows = cohort[0].head(20).reset_index(drop=True)
+    contract = load_contract()
+    data = to_pyfunc_input(rows[[c for c in rows.columns if c in contract]])
+    schema = input_schema().as_spark_schema()
+    sdf = spark.createDataFrame(data[schema.fieldNames()], schema=schema)
+    with pytest.raises(Exception, match="sha256 differs from manifest.json"):
+        udf = mlflow.pyfunc.spark_udf(spark, str(tampered), result_type="patient_id string, probability double",
+                                      env_manager="local")
+        sdf.select(udf(F.struct(*sdf.columns)).alias("s")).select("s.*").toPandas()

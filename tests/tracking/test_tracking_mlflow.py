@@ -1,6 +1,5 @@
 """Tracking against a real temporary MLflow store (SQLite + file artifacts)."""
 import logging
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -12,8 +11,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
+from rairpredict.scoring.pyfunc import log_risk_model, synthetic_input_example  # noqa: E402
 from rairpredict.tracking import (  # noqa: E402
     CHAMPION,
+    MANIFEST_TAG,
     configure_tracking,
     dataset_fingerprint,
     get_or_create_experiment,
@@ -23,14 +24,9 @@ from rairpredict.tracking import (  # noqa: E402
     log_environment,
     log_figure,
     log_metrics_dict,
-    log_pyfunc_model,
     promote,
     set_alias,
 )
-
-HERE = Path(__file__).parent
-sys.path.insert(0, str(HERE))
-from tiny_pyfunc_model import ThresholdModel  # noqa: E402
 
 SECRET = "PID-SECRET-7f3a"  # marker that must never reach the store
 
@@ -59,6 +55,14 @@ def store(tmp_path_factory):
     mp.undo()
 
 
+def _tiny_model(table):
+    """A small RiskModel fitted on the identifier-carrying table (the identifiers must not reach the store)."""
+    from rairpredict.models.risk_model import fit_risk_model
+
+    return fit_risk_model(table, table["rair"], features=["age_years", "histology"], decision_point="pre_therapy",
+                          kind="logistic", params={"C": 1.0}, target="rair", label="rair")
+
+
 @pytest.fixture(scope="module")
 def logged_run(store):
     root, _ = store
@@ -73,16 +77,7 @@ def logged_run(store):
         log_figure(fig, "figures/diagonal.png")
         fp = dataset_fingerprint(table, "rair", "synthetic-demo")
         log_dataset_fingerprint(fp)
-        example = pd.DataFrame({"x": [0.2, 0.9]})
-        info = log_pyfunc_model(
-            ThresholdModel(0.5),
-            name="model",
-            input_example=example,
-            signature_from=(example, pd.DataFrame({"risk": [0.0, 1.0]})),
-            code_paths=[str(HERE / "tiny_pyfunc_model.py")],
-            pip_requirements=["mlflow", "pandas"],
-            registered_model_name="rair-tiny",
-        )
+        info = log_risk_model(_tiny_model(table), name="model", registered_model_name="rair-tiny")
     plt.close(fig)
     return run.info.run_id, info, env, logged, fp
 
@@ -141,9 +136,14 @@ def test_register_alias_promote_load(store, logged_run):
     assert promote("rair-tiny") == "1"
     client = mlflow.MlflowClient()
     assert str(client.get_model_version_by_alias("rair-tiny", CHAMPION).version) == "1"
+    tags = client.get_model_version("rair-tiny", "1").tags
+    run_tags = mlflow.get_run(info.run_id).data.tags
+    assert len(tags[MANIFEST_TAG]) == 64 and run_tags[f"{MANIFEST_TAG}.model"] == tags[MANIFEST_TAG]
     model = load_model(f"models:/rair-tiny@{CHAMPION}")
-    out = model.predict(pd.DataFrame({"x": [0.1, 0.7, 2.0]}))
-    assert out["risk"].tolist() == [0.0, 1.0, 1.0]
+    example = synthetic_input_example(4)
+    out = model.predict(example)
+    assert out["patient_id"].tolist() == example["patient_id"].tolist()
+    assert ((out["probability"] > 0) & (out["probability"] < 1)).all()
 
 
 def test_fingerprint_deterministic_and_sensitive():

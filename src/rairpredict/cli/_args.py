@@ -89,7 +89,7 @@ def add_output(p, help: str, *, required: bool = True, legacy: tuple[str, ...] =
 def add_model(p, help: str | None = None, *, required: bool = False, default: str | None = None) -> None:
     """``--model``: a model reference (registry alias or version, run artifact, or path)."""
     p.add_argument("--model", metavar="MODEL", default=default, required=required,
-                   help=help or "models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ID/PATH or a model directory "
+                   help=help or "models:/NAME@ALIAS, models:/NAME/VERSION, runs:/ID/PATH, a model .zip or a model directory "
                                 "(default: the model shipped with the package)")
 
 

@@ -15,6 +15,11 @@ def add_train(sub) -> None:
     p.add_argument("--optimism-boot", type=int, default=50, help="bootstrap replicates for optimism correction")
     p.add_argument("--no-tracking", action="store_true", help="do not log to MLflow")
     p.add_argument("--export", default=None, metavar="DIR", help="directory to export the final model to")
+    p.add_argument("--use-study", action="store_true", default=None,
+                   help="take the final model's parameters from the stored Optuna study that `rairpredict tune` "
+                        "extends (default: a fresh seeded study, so the same config and data give the same model)")
+    p.add_argument("--storage", default=None, help="Optuna storage URL for --use-study (default: optuna.db in the "
+                                                    "rairpredict home)")
     _args.add_common(p)
     p.set_defaults(func=_cmd_train)
 
@@ -26,7 +31,8 @@ def _result_summary(result) -> dict:
             "metrics": {k: {m: float(v) for m, v in row.items()} for k, row in result.metrics.iterrows()},
             "protocol": validation.get("protocol", ""), "sample_size_adequate": bool(result.sample_size.get(
                 "adequate", True)), "registered": list(result.registered) if result.registered else None,
-            "exported": getattr(result, "exported", None), "seconds": round(result.seconds, 1)}
+            "exported": getattr(result, "exported", None), "model_fingerprint": result.fingerprint,
+            "tuning": result.model.metadata.get("tuning"), "seconds": round(result.seconds, 1)}
 
 
 def _cmd_train(args) -> int:
@@ -41,11 +47,14 @@ def _cmd_train(args) -> int:
     training_quiet()
     with stage_bar(f"train {cfg.name}") as log:
         result = train_target(cfg, n=args.n, seed=args.seed, trials=args.trials, optimism_boot=args.optimism_boot,
-                              tracking=not args.no_tracking, export_dir=args.export, log=log)
+                              tracking=not args.no_tracking, export_dir=args.export, log=log,
+                              use_stored_study=args.use_study, optuna_storage=args.storage)
     lines = [results_table([result]).to_string(index=False),
-             f"protocol: {result.model.metadata['validation']['protocol']}"]
+             f"protocol: {result.model.metadata['validation']['protocol']}",
+             f"final model parameters from {result.model.metadata['tuning']['summary']}"]
     if getattr(result, "exported", None):
-        lines.append(f"exported: {result.exported}")
+        lines.append(f"exported: {result.exported} (model fingerprint {result.fingerprint[:16]}: the same for the "
+                     "same config, data and seed)")
     if result.registered:
         lines.append(f"registered {result.registered[0]} version {result.registered[1]} as @candidate "
                      f"(make it the model others score with: rairpredict promote --target {cfg.name})")
@@ -54,7 +63,8 @@ def _cmd_train(args) -> int:
 
 
 def add_tune(sub) -> None:
-    p = sub.add_parser("tune", help="run (or extend) the stored Optuna study of a target's final model")
+    p = sub.add_parser("tune", help="run or extend the stored Optuna study of a target's final model "
+                                    "(`train --use-study` then uses it)")
     _args.add_config(p)
     p.add_argument("--trials", type=int, required=True)
     p.add_argument("--kind", default="xgboost", choices=("xgboost", "logistic"), help="model kind")
@@ -79,7 +89,9 @@ def _cmd_tune(args) -> int:
     emit(args, {"study": res.study_name, "trials": res.n_trials, "pruned": res.n_pruned,
                 "seconds": round(res.seconds, 1), "best_log_loss": res.best_value, "best_params": res.best_params},
          f"study {res.study_name}: {res.n_trials} trials ({res.n_pruned} pruned) in {res.seconds:.1f} s, "
-         f"best inner-CV log loss {res.best_value:.4f}\nbest parameters: {res.best_params}")
+         f"best inner-CV log loss {res.best_value:.4f}\nbest parameters: {res.best_params}\n"
+         f"train with them: rairpredict train --config {args.config} --use-study"
+         + (f" --storage {args.storage}" if args.storage else ""))
     return 0
 
 

@@ -104,6 +104,10 @@ def log_target_result(result, cfg, data, *, register: bool = True, root=None) ->
         mlflow.log_params({f"data.{k}": v for k, v in fp.items()})
         mlflow.log_params({"final_model": result.model.kind, "calibration": result.model.calibration.method,
                            **{f"final.{k}": v for k, v in result.model.metadata.get("params", {}).items()}})
+        tuning_info = result.model.metadata.get("tuning") or {}
+        mlflow.log_params({f"final.tuning.{k}": v for k, v in tuning_info.items() if k != "best_inner_cv_logloss"})
+        if "best_inner_cv_logloss" in tuning_info:
+            mlflow.log_metric("final.tuning.best_inner_cv_logloss", float(tuning_info["best_inner_cv_logloss"]))
         mlflow.set_tags({"target": cfg.name, "decision_point": cfg.decision_point,
                          "synthetic": str(data.synthetic).lower(),
                          "protocol": result.model.metadata["validation"]["protocol"][:5000]})

@@ -297,7 +297,7 @@ def _lp_and_contributions(model, table):
     from rairpredict.scoring import field_contributions
 
     if model.calibration.method == "isotonic":
-        p = model.predict_proba(table)
+        p = model.predict_risk(table)
         return np.log(p / (1 - p)), None
     contrib = field_contributions(model, table)
     lp = contrib.sum(axis=1).to_numpy(float)

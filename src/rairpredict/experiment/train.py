@@ -9,11 +9,15 @@
    same outer folds (:mod:`rairpredict.experiment.validation`);
 4. figures with CIs (median over repeats), DeLong comparisons, subgroups, and
    on simulated cohorts the oracle AUROC and the model / oracle ratio;
-5. the final model: Optuna on all rows (study stored in SQLite beside the
-   MLflow store), fit, calibration, Harrell's bootstrap optimism correction;
+5. the final model: a fresh, seeded Optuna study on all rows (same config,
+   data and seed give the same model bytes, whatever the stored studies hold),
+   or, when asked (``use_stored_study`` / ``tuning: {use_stored_study: true}``),
+   the best parameters of the stored study that ``rairpredict tune`` extends;
+   fit, calibration, Harrell's bootstrap optimism correction;
 6. SHAP (XGBoost native contributions, checked against ``shap.TreeExplainer``);
 7. MLflow: config, environment, dataset fingerprint, metrics, plots, the
-   model as a pyfunc, registered with alias ``candidate``; export to ``models/``.
+   model as a data-only pyfunc, registered with alias ``candidate``; export of
+   ``<target>.zip`` (see :mod:`rairpredict.models.artifact`).
 
 Examples
 --------
@@ -25,7 +29,6 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -42,7 +45,7 @@ from rairpredict.experiment.data import TargetData, load_target_data
 from rairpredict.experiment.development import development_summary
 from rairpredict.experiment.summary import (compare_models, no_evidence_of_discrimination, oracle_summary,
                                             summarise_repeats, summarise_subset)
-from rairpredict.experiment.tuning import tune
+from rairpredict.experiment.tuning import stored_study, tune
 from rairpredict.experiment.validation import cross_validate_baseline, cross_validate_model
 from rairpredict.features import make_preprocessor
 from rairpredict.models.risk_model import RiskModel, fit_risk_model
@@ -70,6 +73,7 @@ class TargetResult:
     run_id: str | None = None
     registered: tuple[str, str] | None = None
     exported: str | None = None
+    fingerprint: str = ""
     oof: dict = field(default_factory=dict)
 
 
@@ -131,21 +135,36 @@ def run_final_study(cfg, *, kind: str = "xgboost", trials: int, n=None, seed=Non
                 callbacks=callbacks)
 
 
-def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | None) -> tuple[dict, dict]:
-    if trials <= 0:
-        return {}, {}
-    res = run_final_study(cfg, kind=kind, trials=trials, storage=storage, data=data)
-    return res.best_params, {"final_tuning_seconds": res.seconds, "final_trials": res.n_trials,
-                             "final_pruned": res.n_pruned, "final_best_logloss": res.best_value,
-                             "study_name": res.study_name}
+def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | None,
+                  use_stored_study: bool) -> tuple[dict, dict, float]:
+    """(best parameters, what tuned them, seconds). Only reproducible facts go in the second item."""
+    name = _study_name(cfg, kind, data)
+    if use_stored_study:
+        res = stored_study(storage or default_optuna_storage(), name)
+        source = "stored study (extended by `rairpredict tune`)"
+    elif trials <= 0:
+        return {}, {"source": "library defaults (no tuning)", "trials": 0}, 0.0
+    else:
+        res = tune(data.table, data.y, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
+                   trials=trials, inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"],
+                   storage=None, study_name=name)
+        source = f"fresh Optuna study (TPE, seed {cfg.validation['seed']})"
+    return res.best_params, {"source": source, "study_name": res.study_name, "trials": res.n_trials,
+                             "pruned": res.n_pruned, "best_inner_cv_logloss": res.best_value}, res.seconds
 
 
 def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: pd.DataFrame | None = None,
                  trials: int | None = None, final_model: str | None = None, optimism_boot: int = 30,
                  tracking: bool = True, export_dir: str | Path | None = None,
                  optuna_storage: str | None = None, register: bool = True,
-                 cohort_name: str | None = None, tracking_root=None, log=print) -> TargetResult:
-    """Run the whole protocol for one target config (see module docstring)."""
+                 cohort_name: str | None = None, tracking_root=None, log=print,
+                 use_stored_study: bool | None = None) -> TargetResult:
+    """Run the whole protocol for one target config (see module docstring).
+
+    ``use_stored_study`` (default: the config's ``tuning.use_stored_study``,
+    else False): take the final model's parameters from the stored Optuna
+    study (``rairpredict tune``) instead of a fresh seeded one.
+    """
     start = time.perf_counter()
     data = load_target_data(cfg, n=n, seed=seed, table=table, cohort_name=cohort_name)
     log(f"[{cfg.name}] cohort {data.cohort_name}: {data.counts}")
@@ -200,12 +219,16 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     subgroups = _subgroups(data, oof[final_model][0])
 
     # -- final model on all rows
-    storage = optuna_storage
-    params, tuning_info = _final_params(data, cfg, final_model, trials, storage)
+    if use_stored_study is None:
+        use_stored_study = bool(cfg.tuning.get("use_stored_study", False))
+    params, tuning_info, timing["final_tuning_seconds"] = _final_params(data, cfg, final_model, trials,
+                                                                         optuna_storage, use_stored_study)
+    tuning_info["summary"] = _tuning_text(tuning_info)
+    log(f"[{cfg.name}] final {final_model}: parameters from {tuning_info['summary']}")
     model = fit_risk_model(data.table, data.y, features=list(cfg.features), decision_point=cfg.decision_point,
                            kind=final_model, params=params, seed=cfg.validation["seed"],
                            inner_folds=cfg.validation["inner_folds"], target=cfg.name, label=cfg.label,
-                           bands=cfg.bands, band_names=cfg.band_names)
+                           bands=cfg.bands, band_names=cfg.band_names, threshold=cfg.threshold)
 
     fit_predict = whole_process_fit_predict(cfg, final_model, trials, params)
     optimism = optimism_corrected(fit_predict, data.table, data.y, n_boot=optimism_boot,
@@ -269,8 +292,17 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         log_target_result(result, cfg, data, register=register, root=tracking_root)
         if export_dir is not None:  # re-export with the registered name/version in metadata
             result.exported = export_model(model, Path(export_dir))
+    result.fingerprint = model.fingerprint()
     result.seconds = time.perf_counter() - start
     return result
+
+
+def _tuning_text(info: dict) -> str:
+    """One line on what chose the final parameters (train's output, MLflow, the card)."""
+    if not info.get("trials"):
+        return info.get("source", "library defaults")
+    return (f"{info['source']} {info['study_name']!r}: {info['trials']} trials ({info['pruned']} pruned), "
+            f"best inner-CV log loss {info['best_inner_cv_logloss']:.4f}")
 
 
 def _protocol_text(protocol: dict, optimism_boot: int) -> str:
@@ -298,7 +330,7 @@ def whole_process_fit_predict(cfg, kind: str, trials: int, params: dict):
         m = fit_risk_model(X_tr, y_tr, features=list(cfg.features), decision_point=cfg.decision_point,
                            kind=kind, params=p_rep, seed=cfg.validation["seed"],
                            inner_folds=cfg.validation["inner_folds"])
-        return m.predict_risk(X_ev) if hasattr(m, "predict_risk") else m.predict_proba(X_ev)
+        return m.predict_risk(X_ev)
     return fit_predict
 
 
@@ -324,11 +356,12 @@ def _limitations(data: TargetData, sample_size: dict, cfg) -> list[str]:
 
 
 def export_model(model: RiskModel, directory: Path) -> str:
-    """Write ``<target>.joblib`` and ``<target>.json`` (metadata + sha256) to ``directory``."""
+    """Write ``<target>.zip`` to ``directory``: the model as data with its sha256 manifest (no pickle).
+
+    Carry this one file to another site; ``rairpredict score --model FILE``
+    verifies it before reading anything.
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    path = directory / f"{model.target}.joblib"
-    digest = model.save(path)
-    meta = {**model.metadata, "sha256": digest, "target": model.target, "features": model.features,
-            "kind": model.kind, "bands": model.bands, "band_names": model.band_names}
-    (directory / f"{model.target}.json").write_text(json.dumps(meta, indent=2, default=str))
+    path = directory / f"{model.target}.zip"
+    model.save(path)
     return str(path)

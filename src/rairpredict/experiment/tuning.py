@@ -25,7 +25,7 @@ from sklearn.model_selection import StratifiedKFold
 from rairpredict.features import make_preprocessor
 from rairpredict.models.risk_model import make_classifier
 
-__all__ = ["suggest_params", "search_space_names", "tune", "TuningResult"]
+__all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "TuningResult"]
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -74,6 +74,10 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
     ----------
     storage : str, optional
         Optuna storage URL (e.g. ``sqlite:///optuna.db``); in memory when None.
+        With a storage, an existing study of that name is *extended* by
+        ``trials`` more trials (the explicit act of ``rairpredict tune``); in
+        memory, the same data, search space and seed give the same trials and
+        the same best parameters every time (what ``train`` uses).
     """
     y = np.asarray(y, dtype=int)
     n_splits = int(max(2, min(inner_folds, np.bincount(y, minlength=2).min())))
@@ -105,7 +109,34 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
     start = time.perf_counter()
     # callbacks: e.g. a progress bar advanced after each trial (Optuna's own callback protocol)
     study.optimize(objective, n_trials=int(trials), gc_after_trial=False, callbacks=callbacks)
+    return _result(study, time.perf_counter() - start)
+
+
+def _result(study, seconds: float) -> TuningResult:
+    done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
-    return TuningResult(dict(study.best_params), float(study.best_value), len(study.trials), pruned,
-                        time.perf_counter() - start, name)
+    if not done:
+        from rairpredict.errors import ConfigError
+
+        raise ConfigError(f"Optuna study {study.study_name!r} has no completed trial")
+    return TuningResult(dict(study.best_params), float(study.best_value), len(study.trials), pruned, seconds,
+                        study.study_name)
+
+
+def stored_study(storage: str, study_name: str) -> TuningResult:
+    """Best parameters of a stored study, read without adding trials (``rairpredict tune`` extends it).
+
+    Examples
+    --------
+    >>> stored_study("sqlite:///optuna.db", "rair-xgboost-a39cbbc087").n_trials  # doctest: +SKIP
+    35
+    """
+    from rairpredict.errors import ConfigError
+
+    try:
+        study = optuna.load_study(study_name=study_name, storage=storage)
+    except KeyError:
+        raise ConfigError(f"no stored Optuna study {study_name!r} in {storage}; run `rairpredict tune --config "
+                          "CONFIG --trials N` first, or train without --use-study") from None
+    return _result(study, 0.0)
 

@@ -64,7 +64,7 @@ def _one_fold(table, y, tr, te, cfg, kind, trials, seed):
     model = fit_risk_model(table.iloc[tr], y[tr], features=list(cfg.features),
                            decision_point=cfg.decision_point, kind=kind, params=params, seed=seed,
                            inner_folds=cfg.validation["inner_folds"])
-    p = model.predict_proba(table.iloc[te])
+    p = model.predict_risk(table.iloc[te])
     return te, p, {**params, "calibration": model.calibration.method}, tuning_s, time.perf_counter() - start
 
 

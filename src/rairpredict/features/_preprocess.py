@@ -13,12 +13,11 @@ True
 """
 from __future__ import annotations
 
-from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
 
 from rairpredict.errors import ConfigError
 from rairpredict.features._clinical import DEFAULT_LOG_TRANSFORM, ClinicalFeatures
+from rairpredict.features._numeric import MedianImputer, Standardizer
 
 __all__ = ["make_preprocessor", "PREPROCESSOR_KINDS"]
 
@@ -52,12 +51,13 @@ def make_preprocessor(features, decision_point: str = "pre_therapy", kind: str =
     if kind == "tree":
         return clinical.set_output(transform="pandas")
     if kind == "linear":
-        # keep_empty_features: a column that is all-NaN in a small training fold
-        # must not vanish, or output names would no longer match the fitted names.
+        # Our own imputer and scaler: their fitted state is plain numbers, so a saved
+        # model stays data (see rairpredict.models.artifact). An all-NaN column in a
+        # small training fold is kept (imputed 0), so output names match the fit.
         pipe = Pipeline([
             ("clinical", clinical),
-            ("impute", SimpleImputer(strategy="median", keep_empty_features=True)),
-            ("scale", StandardScaler()),
+            ("impute", MedianImputer()),
+            ("scale", Standardizer()),
         ])
         return pipe.set_output(transform="pandas")
     raise ConfigError(f"preprocessor kind {kind!r}; expected one of {PREPROCESSOR_KINDS}")

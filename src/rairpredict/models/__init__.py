@@ -1,5 +1,18 @@
-"""models."""
+"""models: the fitted risk model, published scores, and the pickle-free model artifact.
+
+* :class:`~rairpredict.models.risk_model.RiskModel`: preprocessing, classifier, calibration.
+* :func:`load_model` / :func:`~rairpredict.models.artifact.read_artifact`: a saved model
+  is data (JSON, XGBoost UBJSON) with a sha256 manifest checked before anything is read.
+"""
 
 from rairpredict.models.published_scores import PUBLISHED_SCORES, LiRairScore, LiuRairScore  # noqa: E402
 
-__all__ = ["LiRairScore", "LiuRairScore", "PUBLISHED_SCORES"]
+
+def load_model(source, *, expected_manifest: str | None = None):
+    """Verify and rebuild a saved model (``.zip``, directory or zip bytes); nothing is unpickled."""
+    from rairpredict.models._codec import load_model as _load
+
+    return _load(source, expected_manifest=expected_manifest)
+
+
+__all__ = ["LiRairScore", "LiuRairScore", "PUBLISHED_SCORES", "load_model"]

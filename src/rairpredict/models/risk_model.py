@@ -20,17 +20,22 @@ Examples
 >>> model = fit_risk_model(cohort[rows], cohort.loc[rows, "rair"].astype(int),
 ...     features=["age_years", "histology", "ete", "ln_positive"],
 ...     decision_point="pre_therapy", kind="logistic", params={"C": 1.0}, seed=0)
->>> model.predict_proba(cohort[rows].head(3)).shape
+>>> model.predict_proba(cohort[rows].head(3)).shape   # scikit-learn shape: P(class 0), P(class 1)
+(3, 2)
+>>> model.predict_risk(cohort[rows].head(3)).shape    # the calibrated risk, one per row
 (3,)
+>>> risk = model.predict_risk(cohort[rows].head(3))
+>>> bool((model.predict(cohort[rows].head(3)) == (risk >= model.threshold)).all())  # class at the threshold
+True
 """
 from __future__ import annotations
 
-import hashlib
-import io
+import os
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
@@ -85,17 +90,23 @@ def _margin(pipeline: Pipeline, table: pd.DataFrame) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    """Margin -> probability map (``method`` 'sigmoid', 'isotonic' or 'none')."""
+    """Margin -> probability map (``method`` 'sigmoid', 'isotonic' or 'none').
+
+    Sigmoid: ``expit(a * margin + b)``. Isotonic: the fitted step function kept
+    as its knots ``x`` (margins, ascending) and ``y`` (probabilities), linearly
+    interpolated and constant beyond the ends, so the state is plain numbers.
+    """
 
     method: str
     a: float = 1.0
     b: float = 0.0
-    isotonic: IsotonicRegression | None = None
+    x: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    y: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __call__(self, margin: np.ndarray) -> np.ndarray:
         margin = np.asarray(margin, dtype=float)
         if self.method == "isotonic":
-            return np.clip(self.isotonic.predict(margin), 1e-6, 1 - 1e-6)
+            return np.clip(np.interp(margin, self.x, self.y), 1e-6, 1 - 1e-6)
         return expit(self.a * margin + self.b)
 
 
@@ -105,7 +116,7 @@ def _fit_one_calibration(method: str, margin: np.ndarray, y: np.ndarray) -> Cali
         return Calibration("sigmoid", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
     if method == "isotonic":
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0).fit(margin, y)
-        return Calibration("isotonic", isotonic=iso)
+        return Calibration("isotonic", x=np.asarray(iso.X_thresholds_, float), y=np.asarray(iso.y_thresholds_, float))
     if method == "none":
         return Calibration("none")
     raise ValueError(f"unknown calibration method {method!r}")
@@ -137,7 +148,7 @@ def fit_calibration(margin: np.ndarray, y: np.ndarray, methods=("sigmoid", "isot
 
 @dataclass
 class RiskModel:
-    """A fitted risk model on the canonical table.
+    """A fitted risk model on the canonical table (scikit-learn classifier contract).
 
     Attributes
     ----------
@@ -155,8 +166,15 @@ class RiskModel:
         Probability cut-offs between risk bands (ascending).
     band_names : list of str
         ``len(bands) + 1`` names, lowest risk first.
+    threshold : float
+        Decision threshold: :meth:`predict` is 1 where the risk is at least this.
     metadata : dict
         Provenance and validated performance (no patient data).
+    extras : dict
+        Named JSON documents saved with the model (e.g. ``extras["input_profile"]``);
+        covered by the artifact's manifest like every other file.
+    classes_ : ndarray
+        ``[0, 1]``: column order of :meth:`predict_proba`.
     """
 
     target: str
@@ -169,6 +187,10 @@ class RiskModel:
     bands: list[float] = field(default_factory=lambda: [0.05, 0.15])
     band_names: list[str] = field(default_factory=lambda: ["low", "intermediate", "high"])
     metadata: dict[str, Any] = field(default_factory=dict)
+    threshold: float = 0.5
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    classes_ = np.array([0, 1])
 
     # ---------------------------------------------------------------- prediction
     def transform(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -179,9 +201,18 @@ class RiskModel:
         """Uncalibrated log-odds of the classifier."""
         return _margin(self.pipeline, table)
 
-    def predict_proba(self, table: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of the label, one per row."""
+    def predict_risk(self, table: pd.DataFrame) -> np.ndarray:
+        """Calibrated probability of the outcome, one per row (1-D)."""
         return self.calibration(self.margin(table))
+
+    def predict_proba(self, table: pd.DataFrame) -> np.ndarray:
+        """scikit-learn shape ``(n, 2)``: columns P(no outcome), P(outcome) in :attr:`classes_` order."""
+        risk = self.predict_risk(table)
+        return np.column_stack([1.0 - risk, risk])
+
+    def predict(self, table: pd.DataFrame) -> np.ndarray:
+        """Class at the stored decision threshold (1 where the risk >= :attr:`threshold`)."""
+        return (self.predict_risk(table) >= self.threshold).astype(int)
 
     def risk_band(self, proba: np.ndarray) -> np.ndarray:
         """Band name of each probability (cut-offs stored with the model)."""
@@ -192,9 +223,13 @@ class RiskModel:
     def classifier(self):
         return self.pipeline[-1]
 
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Engineered column names the classifier sees (scikit-learn contract)."""
+        return np.asarray(self.pipeline[:-1].get_feature_names_out(), dtype=object)
+
     @property
     def feature_names_out(self) -> list[str]:
-        return list(self.pipeline[:-1].get_feature_names_out())
+        return list(self.get_feature_names_out())
 
     @property
     def feature_source(self) -> dict[str, str]:
@@ -204,35 +239,89 @@ class RiskModel:
         return dict(getattr(first, "feature_source_", {}))
 
     # ---------------------------------------------------------------- persistence
+    def to_files(self) -> dict:
+        """The artifact's files (path -> bytes), without the manifest (see :mod:`rairpredict.models._codec`)."""
+        from rairpredict.models._codec import model_files
+
+        return model_files(self)
+
+    def fingerprint(self) -> str:
+        """sha256 of the saved model's files except provenance: equal for the same fitted model, any export."""
+        from rairpredict.models.artifact import fingerprint
+
+        return fingerprint(self.to_files())
+
     def to_bytes(self) -> bytes:
-        buf = io.BytesIO()
-        joblib.dump(self, buf, compress=3)
-        return buf.getvalue()
+        """The single-file (zip) form: JSON documents, the booster in UBJSON, a sha256 manifest."""
+        from rairpredict.models.artifact import artifact_bytes
+
+        return artifact_bytes(self.to_files())
 
     def save(self, path) -> str:
-        """Write with joblib; returns the sha256 of the file (stored beside it by callers).
+        """Write the model as data (no pickle): a ``.zip`` file, or else a new directory.
 
-        joblib (pickle) is used because the pipeline holds arbitrary fitted
-        scikit-learn/XGBoost objects; load only files you trust.
+        Returns the sha256 of the artifact's ``manifest.json``. Files are written
+        to a temporary name first and renamed, so a reader never sees half a model.
         """
-        data = self.to_bytes()
-        with open(path, "wb") as fh:
-            fh.write(data)
-        return hashlib.sha256(data).hexdigest()
+        import shutil
+
+        from rairpredict.models.artifact import read_artifact, write_artifact
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix.lower() == ".zip":
+            data = self.to_bytes()
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a model file is shareable
+                os.replace(tmp, path)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+            return read_artifact(data).manifest_sha256
+        if path.exists() and not path.is_dir():
+            raise FileExistsError(f"{path}: exists and is not a directory")
+        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+        try:
+            digest = write_artifact(self.to_files(), tmp / "m")
+            if path.exists():
+                if any(path.iterdir()):
+                    raise FileExistsError(f"{path}: exists and is not empty; a model is written to a new directory")
+                path.rmdir()
+            os.replace(tmp / "m", path)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        return digest
 
     @staticmethod
-    def load(path) -> "RiskModel":
-        obj = joblib.load(path)
-        if not isinstance(obj, RiskModel):
-            raise TypeError(f"{path}: not a RiskModel")
-        return obj
+    def load(source, *, expected_manifest: str | None = None) -> "RiskModel":
+        """Verify (:func:`~rairpredict.models.artifact.read_artifact`) and rebuild a saved model.
+
+        ``source``: a model ``.zip``, a model directory, or the zip's bytes.
+        Nothing is unpickled; an old ``.joblib`` is refused with how to re-export.
+        """
+        from rairpredict.errors import ConfigError
+        from rairpredict.models._codec import load_model
+
+        model = load_model(source, expected_manifest=expected_manifest)
+        if not isinstance(model, RiskModel):
+            raise ConfigError(f"{source}: holds a {type(model).__name__}, not a RiskModel")
+        return model
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_point: str,
                    kind: str, params: dict | None = None, seed: int = 0,
                    calibration_methods=("sigmoid", "isotonic"), inner_folds: int = 3,
                    target: str = "", label: str = "", bands=(0.05, 0.15),
-                   band_names=("low", "intermediate", "high")) -> RiskModel:
+                   band_names=("low", "intermediate", "high"), threshold: float = 0.5) -> RiskModel:
     """Fit preprocessing + classifier on ``table`` and calibrate on inner out-of-fold margins.
 
     Everything is learned from ``table`` only: call it on a training fold to
@@ -262,6 +351,6 @@ def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_poin
     return RiskModel(
         target=target, label=label, decision_point=decision_point, features=list(features),
         kind=kind, pipeline=pipeline, calibration=calibration, bands=list(bands),
-        band_names=list(band_names),
+        band_names=list(band_names), threshold=float(threshold),
         metadata={"params": params, "calibration_cv_logloss": losses, "seed": seed},
     )

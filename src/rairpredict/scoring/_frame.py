@@ -95,7 +95,7 @@ def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
             return tree_contributions_array(clf, _matrix(X))
         return explainer.contributions(_matrix(X), nthread=_n_threads())
     if hasattr(clf, "coef_"):
-        # The linear pipeline ends with StandardScaler: the training mean of every
+        # The linear pipeline ends with Standardizer: the training mean of every
         # column is 0 there, so phi_j = coef_j * x_j and the bias is the intercept.
         return linear_contributions(clf, X, np.zeros(X.shape[1])).to_numpy(np.float64)
     raise TypeError(f"no exact explanation for classifier {type(clf).__name__}")
@@ -290,7 +290,7 @@ def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bo
     DataFrame
         :data:`SCORE_COLUMNS`, then ``reason_{i}_{feature,value,unit,log_odds,
         direction,prob_change}`` for i = 1..min(explain, number of fields),
-        then the inputs. ``probability`` equals ``model.predict_proba``.
+        then the inputs. ``probability`` equals ``model.predict_risk``.
         Missing inputs are scored (trees route NaN; the linear pipeline
         imputes) and listed in ``missing_inputs``; values outside the
         contract's ``plausible`` range are listed in ``implausible_inputs``;

@@ -1,8 +1,8 @@
 """Experiment tracking with MLflow 3: store, run records, model registry.
 
 Runs record the resolved config, environment, metrics, figures and a data
-fingerprint (never patient rows or identifiers); models are logged as pyfunc
-and promoted through registry aliases (``candidate`` -> ``champion``).
+fingerprint (never patient rows or identifiers); models are logged as data-only
+pyfunc models with their manifest hash recorded, and promoted through registry aliases (``candidate`` -> ``champion``).
 
 Examples
 --------
@@ -24,7 +24,8 @@ from ._logging import (
     log_figure,
     log_metrics_dict,
 )
-from ._registry import CANDIDATE, CHAMPION, load_model, log_pyfunc_model, promote, set_alias
+from ._registry import (CANDIDATE, CHAMPION, MANIFEST_TAG, load_model, promote, record_manifest, recorded_manifest,
+                        set_alias)
 from ._store import configure_tracking, default_artifact_root, get_or_create_experiment
 
 __all__ = [*_store.__all__, *_logging.__all__, *_registry.__all__]

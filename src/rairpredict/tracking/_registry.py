@@ -1,65 +1,87 @@
-"""Logged models and the model registry (MLflow 3: ``name=``, aliases).
+"""Logged models and the model registry (MLflow 3: ``name=``, aliases), with the models' manifest hashes.
 
-Lifecycle: :func:`log_pyfunc_model` (optionally registering a new version),
-:func:`set_alias` ``"candidate"`` after evaluation, :func:`promote`
-candidate -> ``"champion"`` when accepted; scoring loads
-``models:/<name>@champion`` with :func:`load_model`.
+Lifecycle: :func:`rairpredict.scoring.pyfunc.log_risk_model` (optionally
+registering a new version; the model is data, never a pickle), then
+:func:`record_manifest` stores the sha256 of the artifact's ``manifest.json``
+on the run, the logged model and the registered version; :func:`set_alias`
+``"candidate"`` after evaluation, :func:`promote` candidate -> ``"champion"``
+when accepted; loading ``models:/<name>@champion`` or ``runs:/...`` checks the
+downloaded artifact against :func:`recorded_manifest`.
 """
 from __future__ import annotations
 
-__all__ = ["log_pyfunc_model", "set_alias", "promote", "load_model", "CANDIDATE", "CHAMPION"]
+import re
+
+from rairpredict.errors import ConfigError
+
+__all__ = ["set_alias", "promote", "load_model", "record_manifest", "recorded_manifest", "CANDIDATE", "CHAMPION",
+           "MANIFEST_TAG"]
 
 CANDIDATE, CHAMPION = "candidate", "champion"
+#: Tag holding the sha256 of a logged model's manifest.json (on the run: ``<tag>.<model name>``).
+MANIFEST_TAG = "rairpredict.manifest_sha256"
+_REGISTRY = re.compile(r"^models:/(?P<name>[^/@]+)(?:@(?P<alias>[^/]+)|/(?P<version>\d+))/?$")
+_RUN = re.compile(r"^runs:/(?P<run>[^/]+)/(?P<path>.+?)/?$")
+_HINT = "re-export it with `rairpredict train --config CONFIG --export DIR`"
 
 
-def log_pyfunc_model(
-    python_model,
-    name: str,
-    input_example=None,
-    signature_from=None,
-    artifacts: dict | None = None,
-    code_paths: list[str] | None = None,
-    pip_requirements: list[str] | None = None,
-    registered_model_name: str | None = None,
-):
-    """Log a custom :class:`mlflow.pyfunc.PythonModel` to the active run.
-
-    Parameters
-    ----------
-    python_model : mlflow.pyfunc.PythonModel
-        Pickled with cloudpickle: its class must be importable at load time
-        (package module, or shipped with ``code_paths``).
-    name : str
-        Model name within the run (MLflow 3 ``name=``, formerly ``artifact_path``).
-    input_example : DataFrame, optional
-        Stored as a JSON artifact: must be synthetic, never a patient's row.
-    signature_from : (input_df, output_df), optional
-        Model signature inferred with :func:`mlflow.models.infer_signature`.
-    artifacts, code_paths, pip_requirements
-        Passed to :func:`mlflow.pyfunc.log_model`. Giving ``pip_requirements``
-        avoids MLflow's slow requirement inference.
-    registered_model_name : str, optional
-        Also register a new version under this registry name.
-
-    Returns
-    -------
-    mlflow.models.model.ModelInfo
-        ``model_uri``, ``registered_model_version`` (if registered), ...
-    """
+def record_manifest(info, name: str, digest: str, registered_model_name: str | None = None) -> None:
+    """Record ``digest`` (sha256 of manifest.json) for the model logged as ``info`` (a ModelInfo) under ``name``."""
     import mlflow
-    from mlflow.models import infer_signature
 
-    signature = infer_signature(*signature_from) if signature_from is not None else None
-    return mlflow.pyfunc.log_model(
-        name=name,
-        python_model=python_model,
-        input_example=input_example,
-        signature=signature,
-        artifacts=artifacts,
-        code_paths=code_paths,
-        pip_requirements=pip_requirements,
-        registered_model_name=registered_model_name,
-    )
+    client = mlflow.MlflowClient()
+    client.set_tag(info.run_id, f"{MANIFEST_TAG}.{name}", digest)
+    if getattr(info, "model_id", None):
+        mlflow.set_logged_model_tags(info.model_id, {MANIFEST_TAG: digest})
+    if registered_model_name and info.registered_model_version is not None:
+        client.set_model_version_tag(registered_model_name, str(info.registered_model_version), MANIFEST_TAG, digest)
+
+
+def recorded_manifest(uri: str) -> tuple[str | None, dict]:
+    """(manifest sha256 recorded for ``uri``, registry info) for ``models:/NAME@ALIAS``, ``models:/NAME/V``, ``runs:/``.
+
+    Raises :class:`ConfigError` when the entry cannot be resolved or carries no
+    recorded hash (a model not logged by rairpredict). Other URIs: ``(None, {})``.
+    """
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    client = MlflowClient()
+    registry, run = _REGISTRY.match(uri), _RUN.match(uri)
+    try:
+        if registry:
+            mv = client.get_model_version(registry["name"], registry["version"]) if registry["version"] \
+                else client.get_model_version_by_alias(registry["name"], registry["alias"])
+            info = {"name": registry["name"], "version": str(mv.version)}
+            tag = (mv.tags or {}).get(MANIFEST_TAG)
+        elif run:
+            info = {}
+            tag = client.get_run(run["run"]).data.tags.get(f"{MANIFEST_TAG}.{run['path']}")
+        else:
+            return None, {}
+    except MlflowException as exc:
+        raise ConfigError(f"{uri}: cannot resolve the model ({str(exc).splitlines()[0]})") from None
+    if not tag:
+        raise ConfigError(f"{uri}: no manifest hash recorded in MLflow for this model (not logged by rairpredict, "
+                          f"or an old pickled model); {_HINT}")
+    return tag, info
+
+
+def recorded_for_logged_model(model_id: str | None) -> str | None:
+    """Hash recorded for a logged model (MLflow 3 model id); None when the store does not know it."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    if not model_id:
+        return None
+    try:
+        tag = MlflowClient().get_logged_model(model_id).tags.get(MANIFEST_TAG)
+    except MlflowException:
+        return None  # not in this store: the artifact's own manifest is still checked
+    if not tag:
+        raise ConfigError(f"logged model {model_id}: no manifest hash recorded in MLflow (not logged by "
+                          "rairpredict); refused")
+    return tag
 
 
 def set_alias(model_name: str, version, alias: str = CANDIDATE) -> None:
@@ -87,7 +109,7 @@ def promote(model_name: str, version=None, from_alias: str = CANDIDATE, to_alias
 
 
 def load_model(uri: str):
-    """Load a pyfunc model, e.g. ``"models:/rair-xgb@champion"`` or ``"runs:/<id>/model"``."""
+    """Load a pyfunc model, e.g. ``"models:/rair-xgb@champion"`` or ``"runs:/<id>/model"`` (verified on load)."""
     import mlflow
 
     return mlflow.pyfunc.load_model(uri)

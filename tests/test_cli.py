@@ -12,6 +12,7 @@ def test_train_without_tracking(capsys):
     out = capsys.readouterr().out
     assert code == 0
     assert "unexpected_uptake" in out and "AUROC" in out and "protocol: nested CV" in out
+    assert "final model parameters from library defaults (no tuning)" in out
 
 
 def test_tune_extends_the_stored_study(tmp_path, capsys):
@@ -22,6 +23,16 @@ def test_tune_extends_the_stored_study(tmp_path, capsys):
     assert main(args) == 0
     out = capsys.readouterr().out
     assert ": 2 trials" in out and ": 4 trials" in out and "best parameters: {'C'" in out
+    assert "rairpredict train --config" in out and "--use-study" in out  # how to use what tune found
+
+
+def test_train_use_study_without_a_study_is_one_line(tmp_path, capsys):
+    code = main(["train", "--config", str(CONFIG_DIR / "unexpected_uptake.yaml"), "--n", "300", "--seed", "3",
+                 "--trials", "0", "--optimism-boot", "0", "--no-tracking", "--use-study",
+                 "--storage", f"sqlite:///{tmp_path}/optuna.db"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no stored Optuna study" in err and "rairpredict tune" in err
+    assert len([line for line in err.splitlines() if "error:" in line]) == 1
 
 
 def test_bad_config_is_one_line_exit_2(tmp_path, capsys):

@@ -172,8 +172,10 @@ def test_rairpredict_serve_answers_json_4xx(logged, xgb_model, payload):
         assert failures == []
         status, _, text = server.post(_split(frame.iloc[[1]].assign(histology="bad")), JSON)
         problems = json.loads(text)["problems"]
-        assert status == 400 and problems == [{"row": 1, "column": "histology", "rule": "unseen_category",
-                                               "reason": "cannot read as category"}]
+        assert status == 400 and len(problems) == 1
+        assert {k: problems[0][k] for k in ("row", "column", "rule")} == {"row": 1, "column": "histology",
+                                                                          "rule": "unseen_category"}
+        assert "histology" in problems[0]["reason"]
         # the answer never echoes the rows back
         assert rows.loc[1, "patient_id"] not in text
     finally:

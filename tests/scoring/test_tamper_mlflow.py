@@ -134,3 +134,24 @@ def test_old_cloudpickle_mlflow_model_refused(logged, tmp_path):
     (stray / "run_me.py").write_text("print('x')")
     with pytest.raises(ConfigError, match="unexpected file 'run_me.py'"):
         load_model_ref(stray)
+
+
+def test_served_from_registry_checks_the_recorded_hash(store, isotonic_model):
+    """A manifest rewritten beside a swapped booster in the store: both servers refuse to start."""
+    from test_rest import mlflow_serve, rairpredict_serve
+
+    _, data, uri = store
+    original = {p.relative_to(data): p.read_bytes() for p in data.rglob("*") if p.is_file()}
+    _tamper(data, "manifest rewritten beside a swapped booster", isotonic_model.to_files()["booster.ubj"])
+    try:
+        for start in (mlflow_serve, rairpredict_serve):
+            server = start("models:/rair-tamper/1", MLFLOW_TRACKING_URI=uri)
+            try:
+                err = server.stderr()
+                assert server.url is None and server.proc.returncode != 0, start.__name__
+                assert "differs from the one recorded in MLflow" in err, err[-1500:]
+            finally:
+                server.stop()
+    finally:
+        for rel, raw in original.items():
+            (data / rel).write_bytes(raw)

@@ -169,6 +169,12 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     data = load_target_data(cfg, n=n, seed=seed, table=table, cohort_name=cohort_name)
     log(f"[{cfg.name}] cohort {data.cohort_name}: {data.counts}")
     trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
+    if use_stored_study is None:
+        use_stored_study = bool(cfg.tuning.get("use_stored_study", False))
+    early_kind = final_model or cfg.final_model
+    if use_stored_study and early_kind in cfg.models:
+        # a missing study is a one-line refusal before the long cross-validation, not after
+        stored_study(optuna_storage or default_optuna_storage(), _study_name(cfg, early_kind, data))
 
     # -- sample size (Riley 2020): parameters = engineered candidate columns
     n_params = len(make_preprocessor(list(cfg.features), cfg.decision_point, "tree")
@@ -219,8 +225,6 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     subgroups = _subgroups(data, oof[final_model][0])
 
     # -- final model on all rows
-    if use_stored_study is None:
-        use_stored_study = bool(cfg.tuning.get("use_stored_study", False))
     params, tuning_info, timing["final_tuning_seconds"] = _final_params(data, cfg, final_model, trials,
                                                                          optuna_storage, use_stored_study)
     tuning_info["summary"] = _tuning_text(tuning_info)

@@ -3,6 +3,12 @@
 * :class:`~rairpredict.models.risk_model.RiskModel`: preprocessing, classifier, calibration.
 * :func:`load_model` / :func:`~rairpredict.models.artifact.read_artifact`: a saved model
   is data (JSON, XGBoost UBJSON) with a sha256 manifest checked before anything is read.
+
+Extending the artifact: a document that travels with a model goes in
+``model.extras["<name>"]`` (any JSON; saved as ``extras/<name>.json``, covered by the
+manifest); a new model class calls
+:func:`rairpredict.models._codec.register_codec` with its ``to_files`` and
+``from_artifact`` (reusing ``preprocess_state``, ``xgb_bytes``, ``common_files``).
 """
 
 from rairpredict.models.published_scores import PUBLISHED_SCORES, LiRairScore, LiuRairScore  # noqa: E402

@@ -18,6 +18,7 @@ and ``{"tuple": [...]}``; everything else is JSON as is.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 
 import numpy as np
@@ -38,12 +39,10 @@ EXTRAS_DIR = "extras/"
 _MODEL, _BOOSTER, _META, _PROV = "model.json", "booster.ubj", "metadata.json", PROVENANCE
 
 #: The only classes a model file can name (a file never picks code to import).
-_STEPS = {"ClinicalFeatures": (ClinicalFeatures, ("features_", "kinds_", "categories_",
-                                                  "missing_indicator_features_", "feature_names_out_",
-                                                  "feature_source_", "n_features_in_", "feature_names_in_")),
-          "MedianImputer": (MedianImputer, ("statistics_", "n_features_in_", "feature_names_in_")),
-          "Standardizer": (Standardizer, ("mean_", "scale_", "n_features_in_", "feature_names_in_"))}
+_STEPS = {"ClinicalFeatures": ClinicalFeatures, "MedianImputer": MedianImputer, "Standardizer": Standardizer}
 _LOGISTIC_STATE = ("coef_", "intercept_", "classes_", "n_features_in_", "feature_names_in_", "n_iter_")
+#: Fitted attributes (scikit-learn's trailing underscore): every one is saved, and a file can set no other name.
+_FITTED = re.compile(r"^[a-z][a-z0-9_]*_$")
 
 
 # ------------------------------------------------------------------ value codec
@@ -84,20 +83,20 @@ def decode(v):
 # ------------------------------------------------------------------ pieces
 def _step_state(step) -> dict:
     name = type(step).__name__
-    if name not in _STEPS or type(step) is not _STEPS[name][0]:
+    if _STEPS.get(name) is not type(step):
         raise TypeError(f"preprocessing step {name} cannot be saved as data")
-    attrs = {a: encode(getattr(step, a)) for a in _STEPS[name][1] if hasattr(step, a)}
+    attrs = {a: encode(v) for a, v in sorted(vars(step).items()) if _FITTED.match(a)}
     return {"class": name, "params": encode(step.get_params(deep=False)), "fitted": attrs}
 
 
 def _step_from_state(state: dict):
-    cls, allowed = _STEPS.get(state.get("class"), (None, ()))
+    cls = _STEPS.get(state.get("class"))
     if cls is None:
         raise ValueError(f"unknown preprocessing step {state.get('class')!r}")
     step = cls(**decode(state["params"]))
     for attr, value in state["fitted"].items():
-        if attr not in allowed:
-            raise ValueError(f"unknown fitted attribute {attr!r} of {state['class']}")
+        if not _FITTED.match(attr) or hasattr(type(step), attr):
+            raise ValueError(f"{attr!r} is not a fitted attribute of {state['class']}")
         setattr(step, attr, decode(value))
     return step
 

@@ -32,7 +32,7 @@ Examples
 >>> read_artifact(d)
 Traceback (most recent call last):
 ...
-rairpredict.errors.ConfigError: ...model.json: sha256 differs from manifest.json (the file changed after export); re-export the model
+rairpredict.errors.ConfigError: ...model.json: sha256 differs from manifest.json ...
 """
 from __future__ import annotations
 

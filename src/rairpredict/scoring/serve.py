@@ -92,7 +92,7 @@ def _guard(app) -> None:
 
 
 def build_app(ref=None, explain: int = 3):
-    """The FastAPI app serving the verified model behind ``ref`` (see :func:`load_model_ref`)."""
+    """The FastAPI app serving the verified model behind ``ref`` (a RiskModel, or what :func:`load_model_ref` takes)."""
     from mlflow.models import Model
     from mlflow.pyfunc import PyFuncModel
     from mlflow.pyfunc.scoring_server import init
@@ -107,10 +107,11 @@ def build_app(ref=None, explain: int = 3):
     return app
 
 
-def serve(ref=None, *, host: str = "127.0.0.1", port: int = 5001, explain: int = 3, log=print) -> None:
+def serve(ref=None, *, host: str = "127.0.0.1", port: int = 5001, explain: int = 3, name: str | None = None,
+          log=print) -> None:
     """Serve the model on ``host:port`` until interrupted (SIGINT/SIGTERM end it cleanly)."""
     import uvicorn
 
     app = build_app(ref, explain)
-    log(f"serving {ref or 'the default model'} at http://{host}:{port}/invocations (Ctrl-C to stop)")
+    log(f"serving {name or ref or 'the default model'} at http://{host}:{port}/invocations (Ctrl-C to stop)")
     uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -67,17 +67,36 @@ def recorded_manifest(uri: str) -> tuple[str | None, dict]:
     return tag, info
 
 
-def recorded_for_logged_model(model_id: str | None) -> str | None:
-    """Hash recorded for a logged model (MLflow 3 model id); None when the store does not know it."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
+def _store_exists(uri: str) -> bool:
+    """True unless ``uri`` names a local store that does not exist yet (a lookup would create and migrate it)."""
+    from pathlib import Path
+    from urllib.parse import urlparse
 
-    if not model_id:
+    if uri.startswith("sqlite:///"):
+        path = Path(uri[len("sqlite:///"):])
+        return path.is_file() and path.stat().st_size > 0
+    if uri.startswith("file:") or "://" not in uri:
+        return Path(urlparse(uri).path if uri.startswith("file:") else uri).is_dir()
+    return True
+
+
+def recorded_for_logged_model(model_id: str | None) -> str | None:
+    """Hash recorded for a logged model (MLflow 3 model id); None when the store does not know it.
+
+    Best effort, never a side effect: a store that does not exist is not
+    created, and an unreachable or failing store means "not known" (the
+    artifact's own manifest is still checked). A store that knows the model
+    but has no hash for it is a refusal.
+    """
+    import mlflow
+
+    if not model_id or not _store_exists(mlflow.get_tracking_uri()):
         return None
     try:
-        tag = MlflowClient().get_logged_model(model_id).tags.get(MANIFEST_TAG)
-    except MlflowException:
-        return None  # not in this store: the artifact's own manifest is still checked
+        tags = mlflow.MlflowClient().get_logged_model(model_id).tags
+    except Exception:  # noqa: BLE001 - not found, unreachable, concurrent migration: not known here
+        return None
+    tag = tags.get(MANIFEST_TAG)
     if not tag:
         raise ConfigError(f"logged model {model_id}: no manifest hash recorded in MLflow (not logged by "
                           "rairpredict); refused")

@@ -65,7 +65,7 @@ def review_model(cohort):
     # what training stores from its out-of-fold predictions (here in-sample: the figures only feed the page)
     from rairpredict.experiment.development import development_summary
 
-    model.metadata["development"] = development_summary(y, model.predict_proba(cohort), bands=model.bands,
+    model.metadata["development"] = development_summary(y, model.predict_risk(cohort), bands=model.bands,
                                                         band_names=model.band_names, threshold=0.1)
     return model
 

@@ -41,7 +41,8 @@ from rairpredict.features import make_preprocessor
 from rairpredict.labels.time_to_event import TimeToEventSpec, compute_time_to_event
 from rairpredict.models.survival import SURVIVAL_KINDS, SurvivalModel, fit_survival_model
 
-__all__ = ["SurvivalData", "SurvivalResult", "load_survival_data", "train_survival_target", "choose_final_model"]
+__all__ = ["SurvivalData", "SurvivalResult", "load_survival_data", "train_survival_target", "choose_final_model",
+           "run_survival_target"]
 
 #: Kinds ordered from simplest to most flexible (ties go to the simpler one).
 _SIMPLICITY = {"cox": 0, "xgboost_cox": 1}
@@ -85,6 +86,10 @@ class SurvivalResult:
     choice: dict
     seconds: float = 0.0
     oof: dict = field(default_factory=dict)
+    data: SurvivalData | None = field(default=None, repr=False)  # in memory only, never logged
+    exported: str | None = None
+    registered: tuple | None = None
+    run_id: str | None = None
 
 
 def _oracle_columns(spec: TimeToEventSpec, table: pd.DataFrame, horizons) -> list[str] | None:
@@ -258,7 +263,32 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
                          "competing events count as events (composite outcome)" if spec.competing_method ==
                          "composite" else "no competing event declared") + "."),
     })
+    # the training profile every scoring path checks new inputs against (aggregates only)
+    from rairpredict.scoring.shift import PROFILE_KEY, input_profile
+
+    model.metadata[PROFILE_KEY] = input_profile(model, data.table, population=getattr(cfg, "population", None),
+                                                cohort=data.cohort_name)
     protocol = {**protocol, "final_model": final, "final_model_reason": why}
     return SurvivalResult(cfg.name, data.counts, metrics, oracle, sample_size, followup, optimism, model, protocol,
                           {"model": final, "reason": why}, _time.perf_counter() - start,
-                          oof={k: v.lp for k, v in oof.items()})
+                          oof={k: v.lp for k, v in oof.items()}, data=data)
+
+
+def run_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, seed=None, trials=None,
+                        optimism_boot: int = 20, tracking: bool = True, export_dir=None, register: bool = True,
+                        table: pd.DataFrame | None = None, log=print) -> SurvivalResult:
+    """:func:`train_survival_target`, then export the model (pickle-free artifact) and log/register it in MLflow."""
+    from pathlib import Path
+
+    result = train_survival_target(cfg, spec, n=n, seed=seed, table=table, trials=trials,
+                                   optimism_boot=optimism_boot, log=log)
+    if tracking:
+        from rairpredict.experiment.survival_log import log_survival_result
+
+        log_survival_result(result, cfg, result.data, register=register)
+    if export_dir is not None:  # after registration, so the file carries the registered name and version
+        result.model.metadata["exported_at"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        path = Path(export_dir) / cfg.name
+        result.model.save(path)
+        result.exported = str(path)
+    return result

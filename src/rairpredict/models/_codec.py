@@ -186,9 +186,21 @@ def common_from_artifact(artifact: Artifact) -> tuple[dict, dict]:
     return metadata, extras
 
 
+#: Codecs registered by their own module, imported only when such a model is saved or loaded.
+_LAZY_CODECS = {"SurvivalModel": "rairpredict.models._survival_codec"}
+
+
+def _ensure_codec(name) -> None:
+    if name not in _CODECS and name in _LAZY_CODECS:
+        import importlib
+
+        importlib.import_module(_LAZY_CODECS[name])
+
+
 def model_files(model) -> dict:
     """The artifact files of a fitted model (relative path -> bytes), without the manifest."""
     name = type(model).__name__
+    _ensure_codec(name)
     if name not in _CODECS:
         raise TypeError(f"{name} cannot be saved as a model artifact (no codec registered)")
     return _CODECS[name][0](model)
@@ -202,6 +214,8 @@ def model_from_artifact(artifact: Artifact):
             raise ConfigError(f"{where}: {name} missing from the model artifact; {REEXPORT_HINT}")
     state = artifact.json(_MODEL)
     kind = state.get("model") if isinstance(state, dict) else None
+    if isinstance(kind, str):
+        _ensure_codec(kind)
     if kind not in _CODECS:
         raise ConfigError(f"{where}: model.json describes an unknown model class {kind!r}; {REEXPORT_HINT}")
     try:

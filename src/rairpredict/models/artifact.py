@@ -39,6 +39,9 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import shutil
+import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -46,7 +49,8 @@ from pathlib import Path, PurePosixPath
 from rairpredict.errors import ConfigError
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "MANIFEST", "Artifact", "read_artifact", "write_artifact",
-           "artifact_bytes", "dumps_json", "loads_json", "REEXPORT_HINT", "sha256", "fingerprint", "PROVENANCE"]
+           "artifact_bytes", "dumps_json", "loads_json", "REEXPORT_HINT", "sha256", "fingerprint", "PROVENANCE",
+           "save_files"]
 
 FORMAT, FORMAT_VERSION, MANIFEST = "rairpredict-model", 1, "manifest.json"
 #: The one document that may differ between two exports of the same model (dates, run ids).
@@ -282,3 +286,44 @@ def read_artifact(source, *, expected_manifest: str | None = None) -> Artifact:
             raise ConfigError(f"{where}: {name}: sha256 differs from {MANIFEST} (the file changed after export); "
                               "re-export the model")
     return Artifact(files=files, manifest=manifest, manifest_sha256=digest, source=where)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def save_files(files: dict, path) -> str:
+    """Write a model's files as a ``.zip`` file, or else a new directory; return the manifest's sha256.
+
+    Files are written to a temporary name first and renamed, so a reader never
+    sees half a model; an existing non-empty directory is never overwritten.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".zip":
+        data = artifact_bytes(files)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a model file is shareable
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return read_artifact(data).manifest_sha256
+    if path.exists() and not path.is_dir():
+        raise FileExistsError(f"{path}: exists and is not a directory")
+    tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        digest = write_artifact(files, tmp / "m")
+        if path.exists():
+            if any(path.iterdir()):
+                raise FileExistsError(f"{path}: exists and is not empty; a model is written to a new directory")
+            path.rmdir()
+        os.replace(tmp / "m", path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return digest

@@ -30,8 +30,6 @@ True
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -260,40 +258,12 @@ class RiskModel:
     def save(self, path) -> str:
         """Write the model as data (no pickle): a ``.zip`` file, or else a new directory.
 
-        Returns the sha256 of the artifact's ``manifest.json``. Files are written
-        to a temporary name first and renamed, so a reader never sees half a model.
+        Returns the sha256 of the artifact's ``manifest.json`` (see
+        :func:`~rairpredict.models.artifact.save_files`).
         """
-        import shutil
+        from rairpredict.models.artifact import save_files
 
-        from rairpredict.models.artifact import read_artifact, write_artifact
-
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.suffix.lower() == ".zip":
-            data = self.to_bytes()
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a model file is shareable
-                os.replace(tmp, path)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-            return read_artifact(data).manifest_sha256
-        if path.exists() and not path.is_dir():
-            raise FileExistsError(f"{path}: exists and is not a directory")
-        tmp = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
-        try:
-            digest = write_artifact(self.to_files(), tmp / "m")
-            if path.exists():
-                if any(path.iterdir()):
-                    raise FileExistsError(f"{path}: exists and is not empty; a model is written to a new directory")
-                path.rmdir()
-            os.replace(tmp / "m", path)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-        return digest
+        return save_files(self.to_files(), path)
 
     @staticmethod
     def load(source, *, expected_manifest: str | None = None) -> "RiskModel":
@@ -309,12 +279,6 @@ class RiskModel:
         if not isinstance(model, RiskModel):
             raise ConfigError(f"{source}: holds a {type(model).__name__}, not a RiskModel")
         return model
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_point: str,

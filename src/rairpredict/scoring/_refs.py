@@ -44,7 +44,7 @@ def load_mlflow_model_dir(path: Path, expected_manifest: str | None = None):
     """A local MLflow model directory written by :func:`~rairpredict.scoring.pyfunc.log_risk_model`."""
     import yaml
 
-    from rairpredict.models.risk_model import RiskModel
+    from rairpredict.models import load_model
 
     try:
         meta = yaml.safe_load((path / "MLmodel").read_text(encoding="utf-8")) or {}
@@ -64,19 +64,19 @@ def load_mlflow_model_dir(path: Path, expected_manifest: str | None = None):
     for item in sorted(path.iterdir()):
         if item.name not in _MLFLOW_FILES and item.name != allowed_top:
             raise ConfigError(f"{path}: unexpected file {item.name!r} in the MLflow model directory; refused")
-    return RiskModel.load(path / data, expected_manifest=expected_manifest)
+    return load_model(path / data, expected_manifest=expected_manifest)
 
 
 def _load_local(path: Path, expected_manifest: str | None = None):
-    from rairpredict.models.risk_model import RiskModel
+    from rairpredict.models import load_model
 
     if path.is_dir() and (path / "MLmodel").is_file():
         return load_mlflow_model_dir(path, expected_manifest)
-    return RiskModel.load(path, expected_manifest=expected_manifest)
+    return load_model(path, expected_manifest=expected_manifest)
 
 
 def load_model_ref(ref=None):
-    """Load and verify the RiskModel behind ``ref`` (see the module docstring).
+    """Load and verify the model (RiskModel or SurvivalModel) behind ``ref`` (see the module docstring).
 
     Examples
     --------
@@ -85,8 +85,9 @@ def load_model_ref(ref=None):
     ('rairpredict-rair', '3')
     """
     from rairpredict.models.risk_model import RiskModel
+    from rairpredict.models.survival import SurvivalModel
 
-    if isinstance(ref, RiskModel):
+    if isinstance(ref, (RiskModel, SurvivalModel)):
         return ref
     if ref is None:
         if not DEFAULT_MODEL.is_file():

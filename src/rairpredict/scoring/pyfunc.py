@@ -186,10 +186,10 @@ class RiskModelPyfunc:
 
 def _load_pyfunc(data_path, model_config=None):
     """MLflow's entry point: verify the artifact at ``data_path`` and wrap the model (see module docstring)."""
-    from rairpredict.models.risk_model import RiskModel
+    from rairpredict.models import load_model
 
     expected = _recorded_for_mlflow_dir(Path(data_path))
-    model = RiskModel.load(data_path, expected_manifest=expected)
+    model = load_model(data_path, expected_manifest=expected)  # a RiskModel or a SurvivalModel
     return RiskModelPyfunc(model, (model_config or {}).get("explain", 3))
 
 

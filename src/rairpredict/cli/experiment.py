@@ -32,7 +32,9 @@ def _result_summary(result) -> dict:
             "protocol": validation.get("protocol", ""), "sample_size_adequate": bool(result.sample_size.get(
                 "adequate", True)), "registered": list(result.registered) if result.registered else None,
             "exported": getattr(result, "exported", None), "model_fingerprint": result.fingerprint,
-            "tuning": result.model.metadata.get("tuning"), "seconds": round(result.seconds, 1)}
+            "tuning": result.model.metadata.get("tuning"), "seconds": round(result.seconds, 1),
+            "outcome": result.model.metadata.get("outcome"), "population": result.population_flow,
+            "final_model_choice": result.final_choice}
 
 
 def _cmd_train(args) -> int:
@@ -49,8 +51,14 @@ def _cmd_train(args) -> int:
         result = train_target(cfg, n=args.n, seed=args.seed, trials=args.trials, optimism_boot=args.optimism_boot,
                               tracking=not args.no_tracking, export_dir=args.export, log=log,
                               use_stored_study=args.use_study, optuna_storage=args.storage)
+    meta = result.model.metadata
+    outcome = meta["outcome"]
     lines = [results_table([result]).to_string(index=False),
-             f"protocol: {result.model.metadata['validation']['protocol']}",
+             f"outcome: {outcome['name']} -- {outcome['definition']}"
+             + (f" (horizon {outcome['horizon']})" if outcome.get("horizon") else ""),
+             *(f"population: '{s['rule']}' excluded {s['excluded']} rows" for s in result.population_flow),
+             f"exported model: {result.model.kind} -- {result.final_choice['reason']}",
+             f"protocol: {meta['validation']['protocol']}",
              f"final model parameters from {result.model.metadata['tuning']['summary']}"]
     if getattr(result, "exported", None):
         lines.append(f"exported: {result.exported} (model fingerprint {result.fingerprint[:16]}: the same for the "

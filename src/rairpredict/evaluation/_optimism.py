@@ -46,14 +46,14 @@ def _stack(a, b):
 def _replicate(fit_predict, X, y, idx):
     yb = y[idx]
     Xb = _take(X, idx)
-    n = len(y)
+    n = len(idx)  # a patient bootstrap may draw more or fewer rows than the original
     p_all = np.asarray(fit_predict(Xb, yb, _stack(Xb, X)), dtype=float)
     on_boot, on_orig = _metrics(yb, p_all[:n]), _metrics(y, p_all[n:])
     return {k: on_boot[k] - on_orig[k] for k in on_boot}
 
 
 def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None,
-                       alpha: float = 0.05, n_jobs: int = 1) -> pd.DataFrame:
+                       alpha: float = 0.05, n_jobs: int = 1, groups=None) -> pd.DataFrame:
     """Optimism-corrected AUROC, calibration slope and Brier score.
 
     For each bootstrap sample the whole pipeline is refitted; its performance
@@ -73,6 +73,9 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     alpha : the percentile interval of the optimism's bootstrap distribution.
     n_jobs : replicates run in this many processes (joblib); the bootstrap
         samples are drawn up front, so the result does not depend on it.
+    groups : array-like, optional
+        Patient per row: the bootstrap then resamples patients (all of a
+        patient's rows together), not rows.
 
     Returns
     -------
@@ -99,7 +102,14 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     n = len(y)
     apparent = _metrics(y, fit_predict(X, y, X))
     rng = np.random.default_rng(seed)
-    samples = [idx for idx in (rng.integers(0, n, n) for _ in range(n_boot)) if y[idx].min() != y[idx].max()]
+    if groups is None:
+        draws = (rng.integers(0, n, n) for _ in range(n_boot))
+    else:
+        codes = pd.factorize(np.asarray(groups))[0]
+        rows_of = [np.flatnonzero(codes == g) for g in range(codes.max() + 1)]
+        draws = (np.concatenate([rows_of[g] for g in rng.integers(0, len(rows_of), len(rows_of))])
+                 for _ in range(n_boot))
+    samples = [idx for idx in draws if y[idx].min() != y[idx].max()]
     if n_jobs == 1:
         reps = [_replicate(fit_predict, X, y, idx) for idx in samples]
     else:

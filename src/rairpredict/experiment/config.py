@@ -1,16 +1,20 @@
-"""Target configuration: what to predict, when, from what, and how to validate it.
+"""Target configuration: what to predict, when, from what, in whom, and how to validate it.
 
-A target config is a YAML file in ``configs/targets/``. It is checked when
-loaded: unknown keys, unknown fields, features that are not available at the
-decision point (temporal leakage), oracle columns, and features that the label
-itself is computed from are refused with one clear line.
+A target config is a YAML file (the shipped ones are in ``configs/targets/``).
+It is checked when loaded, and every mistake is one line naming the file, the
+line and the key: unknown keys, unknown fields, an outcome whose coding is
+incomplete, a population rule with an unknown column or operator, features
+not available at the decision point (temporal leakage), oracle columns, and
+features the outcome is computed from. Paths in ``cohort`` are relative to the
+config file. :data:`TARGET_SCHEMA` is the JSON Schema of the file
+(``rairpredict schema target``).
 
 Examples
 --------
 >>> from rairpredict.experiment.config import load_target_config, CONFIG_DIR
 >>> cfg = load_target_config(CONFIG_DIR / "rair.yaml")
->>> cfg.decision_point
-'pre_therapy'
+>>> cfg.decision_point, cfg.outcome.name
+('pre_therapy', 'Radioiodine-refractory disease (RAIR)')
 """
 from __future__ import annotations
 
@@ -18,38 +22,43 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from rairpredict.errors import ConfigError, LeakageError
+from rairpredict.cohort.contract import Contract, load_contract
+from rairpredict.cohort.population import POPULATION_SCHEMA, PopulationRule, parse_population
+from rairpredict.configfile import YamlDoc, did_you_mean, load_yaml
+from rairpredict.errors import ConfigError, LeakageError, RairpredictError
 from rairpredict.features import check_leakage
+from rairpredict.labels.outcome import LABEL_INPUTS, OUTCOME_SCHEMA, OutcomeSpec, parse_outcome
 from rairpredict.models.risk_model import MODEL_KINDS
 from rairpredict.resources import config_dir
 
-__all__ = ["TargetConfig", "load_target_config", "CONFIG_DIR", "LABEL_INPUTS"]
+__all__ = ["TargetConfig", "load_target_config", "CONFIG_DIR", "LABEL_INPUTS", "TARGET_SCHEMA",
+           "target_config_schema", "outcome_metadata", "AUTO_FINAL_MODEL", "MODEL_COMPLEXITY"]
 
 #: The shipped target configs (package data).
 CONFIG_DIR = config_dir("targets")
 
-#: Canonical fields each label is computed from. A model must never see them:
-#: they would restate the outcome (e.g. the ATA Response for a Response label).
-LABEL_INPUTS: dict[str, tuple[str, ...]] = {
-    "rair": ("post_scan_any_uptake", "post_scan_uptake_loss", "known_lesions", "lesions_without_uptake",
-             "fdg_pet", "structural_progression_12_16m", "persistent_disease"),
-    "unexpected_uptake": ("post_scan_bed_uptake", "dose_rate_48h_usv_h", "early_radiation_reactions"),
-    "second_course_benefit": ("tg_stim_fu_ng_ml", "structural_change_fu"),
-    "ata_response_structural_incomplete": ("ata_response_reported", "imaging_fu", "tg_suppressed_fu_ng_ml",
-                                            "tg_stim_fu_ng_ml", "tgab_fu_iu_ml", "tgab_trend"),
-    "recurred": ("recurred",),
-}
+#: ``final_model: auto`` -- the rule is declared here, before any training:
+#: the model kind with the highest nested-CV AUROC, unless a simpler kind
+#: (lower :data:`MODEL_COMPLEXITY`) is not significantly worse (DeLong
+#: p >= 0.05, median over repeats, same outer folds), then the simplest such
+#: kind (:func:`rairpredict.experiment.summary.choose_final_model`).
+AUTO_FINAL_MODEL = "auto"
+#: Order of simplicity used to break ties (lower = simpler).
+MODEL_COMPLEXITY = {"logistic": 0, "xgboost": 1}
 
-_KEYS = {"name", "description", "label", "decision_point", "cohort", "population", "features",
+_KEYS = {"name", "description", "label", "outcome", "decision_point", "cohort", "population", "features",
          "models", "baselines", "validation", "tuning", "threshold", "bands", "band_names", "final_model"}
+_COHORT_KEYS = {"simulate", "path", "cohort_config"}
 _VALIDATION_DEFAULTS = {"outer_folds": 5, "repeats": 2, "inner_folds": 3, "seed": 0}
 
 
 @dataclass(frozen=True)
 class TargetConfig:
-    """A resolved, checked target configuration (see module docstring)."""
+    """A resolved, checked target configuration (see module docstring).
+
+    ``label`` is the built-in label name or ``column:<name>`` for an outcome
+    column; ``outcome`` holds its full definition (name, definition, horizon).
+    """
 
     name: str
     label: str
@@ -65,77 +74,172 @@ class TargetConfig:
     threshold: float = 0.1
     bands: tuple[float, ...] = (0.05, 0.15)
     band_names: tuple[str, ...] = ("low", "intermediate", "high")
-    final_model: str = "xgboost"
+    final_model: str = AUTO_FINAL_MODEL
     source: str = ""
+    outcome: OutcomeSpec | None = None  # or a labels.time_to_event.TimeToEventSpec
+    population_rules: tuple[PopulationRule, ...] | None = None
+    #: the cohort's schema (contract + the cohort config's extra columns), when known
+    schema: Contract | None = None
+
+    def __post_init__(self):
+        # Configs built in code (tests, notebooks) get the same outcome and rules as loaded ones.
+        if self.outcome is None:
+            object.__setattr__(self, "outcome", parse_outcome(self.label))
+        if self.population_rules is None:
+            object.__setattr__(self, "population_rules", tuple(parse_population(self.population)))
 
     def with_overrides(self, **changes) -> "TargetConfig":
         """Copy with some settings changed (e.g. fewer trials for a quick run)."""
+        if "population" in changes and "population_rules" not in changes:
+            changes["population_rules"] = None
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict (for logging the resolved config)."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
+        out = {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()
+               if k not in ("outcome", "population_rules", "schema")}
+        out["outcome"] = outcome_metadata(self.outcome)
+        return out
 
 
-def _fail(path, rule: str):
-    raise ConfigError(f"{path}: {rule}")
+def outcome_metadata(spec) -> dict:
+    """JSON-ready description of a binary or time-to-event outcome spec."""
+    return spec.metadata() if hasattr(spec, "metadata") else spec.to_metadata()
+
+
+def target_config_schema() -> dict:
+    """JSON Schema of a target config (``rairpredict schema target``)."""
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+            "title": "rairpredict target config", **TARGET_SCHEMA}
+
+
+SCHEMA_ID = "https://rairpredict.invalid/schemas/target-config.schema.json"
+#: JSON Schema of a target config file (``rairpredict schema target``).
+TARGET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["name", "decision_point", "features", "cohort"],
+    "oneOf": [{"required": ["label"]}, {"required": ["outcome"]}],
+    "properties": {
+        "name": {"type": "string", "minLength": 1, "description": "Target name (MLflow experiment, model file)."},
+        "description": {"type": "string"},
+        "label": {"description": "A built-in label (shorthand for outcome: {label: ...}).",
+                  "oneOf": [{"enum": sorted(LABEL_INPUTS)}, OUTCOME_SCHEMA]},
+        "outcome": OUTCOME_SCHEMA,
+        "decision_point": {"enum": list(load_contract().stages)},
+        "cohort": {"type": "object", "additionalProperties": False, "properties": {
+            "simulate": {"type": "object", "properties": {"n": {"type": "integer", "minimum": 1},
+                                                          "seed": {"type": "integer"},
+                                                          "profile": {"type": "string"}}},
+            "path": {"type": "string", "description": "Cohort file, relative to this config file."},
+            "cohort_config": {"type": "string", "description": "Cohort config, relative to this config file."}},
+            "oneOf": [{"required": ["simulate"]}, {"required": ["path"]}]},
+        "population": POPULATION_SCHEMA,
+        "features": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "models": {"type": "array", "items": {"enum": list(MODEL_KINDS)}, "minItems": 1},
+        "baselines": {"type": "array", "items": {"type": "string"}},
+        "validation": {"type": "object", "additionalProperties": False, "properties": {
+            k: {"type": "integer", "minimum": 0 if k == "seed" else 1} for k in _VALIDATION_DEFAULTS}},
+        "tuning": {"type": "object", "properties": {"trials": {"type": "integer", "minimum": 0}}},
+        "threshold": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+        "bands": {"type": "array", "items": {"type": "number"}},
+        "band_names": {"type": "array", "items": {"type": "string"}},
+        "final_model": {"enum": [AUTO_FINAL_MODEL, *MODEL_KINDS],
+                        "description": "auto: highest nested-CV AUROC, the simpler model when not "
+                                       "significantly worse (DeLong p >= 0.05)."},
+    },
+}
+
+
+def _cohort_schema(cohort: dict) -> Contract | None:
+    """The cohort's schema (contract + extra columns) when knowable before import, else ``None``."""
+    if "cohort_config" not in cohort:
+        return load_contract()
+    try:
+        from rairpredict.cohort.config import load_cohort_config
+
+        return load_cohort_config(cohort["cohort_config"]).schema
+    except (RairpredictError, OSError):
+        return None  # reported, with its own message, when the cohort is imported
+
+
+def _fail(doc: YamlDoc, keys: tuple, rule: str, error=ConfigError):
+    """``file, line N: key 'a.b': rule`` (one line)."""
+    dotted = ".".join(str(k) for k in keys)
+    raise error(f"{doc.where(*keys)}: key {dotted!r}: {rule}" if keys else f"{doc.where()}: {rule}")
 
 
 def load_target_config(path) -> TargetConfig:
     """Read and check a target config; raises :class:`ConfigError` / :class:`LeakageError`."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        _fail(path, "file not found")
-    except yaml.YAMLError as exc:
-        _fail(path, f"not valid YAML ({str(exc).splitlines()[0]})")
+    doc: YamlDoc = load_yaml(path)
+    raw = doc.data
     if not isinstance(raw, dict):
-        _fail(path, "expected a mapping at the top level")
-    unknown = set(raw) - _KEYS
+        _fail(doc, (), "expected a mapping at the top level")
+    unknown = sorted(set(map(str, raw)) - _KEYS)
     if unknown:
-        _fail(path, f"unknown key(s) {sorted(unknown)}; allowed: {sorted(_KEYS)}")
-    for key in ("name", "label", "decision_point", "features", "cohort"):
+        _fail(doc, (unknown[0],), f"unknown key; allowed: {sorted(_KEYS)}{did_you_mean(unknown[0], _KEYS)}")
+    for key in ("name", "decision_point", "features", "cohort"):
         if key not in raw:
-            _fail(path, f"missing required key {key!r}")
-    if raw["label"] not in LABEL_INPUTS:
-        _fail(path, f"key 'label': unknown label {raw['label']!r}; known: {sorted(LABEL_INPUTS)}")
-    models = tuple(raw.get("models", ("logistic", "xgboost")))
-    for m in models:
+            _fail(doc, (), f"missing required key {key!r}")
+    if "label" in raw and "outcome" in raw:
+        _fail(doc, ("outcome",), "give either 'label' (a built-in label) or 'outcome', not both")
+    if "label" not in raw and "outcome" not in raw:
+        _fail(doc, (), "missing required key 'outcome' (or 'label' for a built-in label)")
+    okey = "outcome" if "outcome" in raw else "label"
+    outcome = parse_outcome(raw[okey], where=doc.where(okey), key=okey,
+                            where_of=lambda sub: doc.where(okey, sub))
+    models = tuple(raw.get("models") or ("logistic", "xgboost"))
+    for i, m in enumerate(models):
         if m not in MODEL_KINDS:
-            _fail(path, f"key 'models': unknown model {m!r}; known: {list(MODEL_KINDS)}")
-    final_model = str(raw.get("final_model", "xgboost"))
-    if final_model not in models:
-        _fail(path, f"key 'final_model': {final_model!r} is not one of the config's models {list(models)}")
+            _fail(doc, ("models", i), f"unknown model {m!r}; known: {list(MODEL_KINDS)}")
+    final_model = str(raw.get("final_model", AUTO_FINAL_MODEL))
+    if final_model != AUTO_FINAL_MODEL and final_model not in models:
+        _fail(doc, ("final_model",), f"{final_model!r} is not one of the config's models {list(models)} "
+                                     f"or {AUTO_FINAL_MODEL!r}")
     features = tuple(raw["features"] or ())
     if not features:
-        _fail(path, "key 'features': empty list")
-    restating = sorted(set(features) & set(LABEL_INPUTS[raw["label"]]))
+        _fail(doc, ("features",), "empty list")
+    restating = sorted(set(features) & set(outcome.source_columns))
     if restating:
-        raise LeakageError(f"{path}: feature(s) {restating} are inputs of label {raw['label']!r} "
-                           "and would restate the outcome")
+        _fail(doc, ("features", features.index(restating[0])),
+              f"feature(s) {restating} are what the outcome {outcome.name!r} is computed from and would "
+              "restate the outcome", error=LeakageError)
+    if not isinstance(raw["cohort"], dict):
+        _fail(doc, ("cohort",), "expected {simulate: {...}} or {path: ..., cohort_config: ...}")
+    cohort = dict(raw["cohort"])
+    bad = sorted(set(map(str, cohort)) - _COHORT_KEYS)
+    if bad:
+        _fail(doc, ("cohort", bad[0]), f"unknown key; allowed: {sorted(_COHORT_KEYS)}"
+                                       f"{did_you_mean(bad[0], _COHORT_KEYS)}")
+    # Relative paths are relative to this config file, wherever the command runs.
+    for key in ("path", "cohort_config"):
+        if key in cohort and not Path(cohort[key]).expanduser().is_absolute():
+            cohort[key] = str((path.resolve().parent / Path(cohort[key]).expanduser()).resolve())
+    schema = _cohort_schema(cohort)
     try:
-        check_leakage(list(features), raw["decision_point"])
+        # extra columns of the cohort config are checked against their declared stages
+        check_leakage(list(features), raw["decision_point"], contract=schema)
     except (LeakageError, ConfigError) as exc:
-        raise type(exc)(f"{path}: {exc}") from None
+        raise type(exc)(f"{doc.where('features')}: {exc}") from None
     except ValueError as exc:
-        _fail(path, str(exc))
+        _fail(doc, ("decision_point",), str(exc))
     validation = dict(_VALIDATION_DEFAULTS, **(raw.get("validation") or {}))
     bands = tuple(float(b) for b in raw.get("bands", (0.05, 0.15)))
     band_names = tuple(raw.get("band_names") or (("low", "intermediate", "high") if len(bands) == 2
                                                    else [f"band_{i}" for i in range(len(bands) + 1)]))
     if list(bands) != sorted(bands) or len(band_names) != len(bands) + 1:
-        _fail(path, "key 'bands': cut-offs must ascend and band_names must have one more entry")
-    cohort = dict(raw["cohort"])
-    # Relative paths are relative to this config file, wherever the command runs.
-    for key in ("path", "cohort_config"):
-        if key in cohort and not Path(cohort[key]).expanduser().is_absolute():
-            cohort[key] = str((path.resolve().parent / Path(cohort[key]).expanduser()).resolve())
+        _fail(doc, ("bands",), "cut-offs must ascend and band_names must have one more entry")
+    rules = parse_population(raw.get("population"), known_columns=schema.names if schema is not None else None,
+                             categories_of=lambda c: schema[c].categories if schema and c in schema else None,
+                             where_of=lambda *keys: doc.where("population", *keys))
+    label = getattr(outcome, "key", None) or f"{outcome.type}:{outcome.label or outcome.name}"
     return TargetConfig(
-        name=str(raw["name"]), label=str(raw["label"]), decision_point=str(raw["decision_point"]),
+        name=str(raw["name"]), label=label, decision_point=str(raw["decision_point"]),
         features=features, cohort=cohort, description=str(raw.get("description", "")),
         population=dict(raw.get("population") or {}), models=models,
         baselines=tuple(raw.get("baselines") or ()), validation=validation,
         tuning=dict(raw.get("tuning") or {"trials": 10}), threshold=float(raw.get("threshold", 0.1)),
         bands=bands, band_names=band_names, final_model=final_model, source=str(path),
+        outcome=outcome, population_rules=tuple(rules), schema=schema,
     )

@@ -44,10 +44,22 @@ def results_table(results) -> pd.DataFrame:
     AUROC ratio (labelled), and a flag when the AUROC CI contains 0.5."""
     rows = []
     for r in results:
+        model_ = getattr(r, "model", None)
+        outcome = model_.metadata.get("outcome", {}) if model_ is not None else {}
+        optimism = getattr(r, "optimism", None)
+        corrected = (f"{optimism.loc['auroc', 'corrected']:.3f}"
+                     if optimism is not None and not optimism.empty and "auroc" in optimism.index else "-")
         for model, m in r.metrics.iterrows():
+            exported = model_ is not None and model == model_.kind
             rows.append({
-                "target": r.name, "n": r.counts["rows_used"], "events": r.counts["events"], "model": model,
+                "target": r.name,
+                "outcome": (f"{outcome.get('name', r.name)}" +
+                            (f" ({outcome['horizon']})" if outcome.get("horizon") else "")),
+                "n": r.counts["rows_used"], "events": r.counts["events"], "model": model,
+                "exported": "yes" if exported else "",
                 "AUROC (95% CI)": _ci(m, "auroc"),
+                # Harrell bootstrap, for the exported model only
+                "AUROC optimism-corrected": corrected if exported else "-",
                 "AUROC prior structural disease (95% CI)": _ci(m, "auroc_prior_structural"),
                 "cal. slope (95% CI)": _ci(m, "cal_slope", 2),
                 "Brier": f"{m['brier']:.3f}",

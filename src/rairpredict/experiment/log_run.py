@@ -102,15 +102,27 @@ def log_target_result(result, cfg, data, *, register: bool = True, root=None) ->
         tracking.log_environment()
         fp = tracking.dataset_fingerprint(data.table, label=data.y, cohort_name=data.cohort_name)
         mlflow.log_params({f"data.{k}": v for k, v in fp.items()})
-        mlflow.log_params({"final_model": result.model.kind, "calibration": result.model.calibration.method,
+        mlflow.log_params({"exported_model": result.model.kind, "calibration": result.model.calibration.method,
                            **{f"final.{k}": v for k, v in result.model.metadata.get("params", {}).items()}})
         tuning_info = result.model.metadata.get("tuning") or {}
         mlflow.log_params({f"final.tuning.{k}": v for k, v in tuning_info.items() if k != "best_inner_cv_logloss"})
         if "best_inner_cv_logloss" in tuning_info:
             mlflow.log_metric("final.tuning.best_inner_cv_logloss", float(tuning_info["best_inner_cv_logloss"]))
+        meta = result.model.metadata
+        outcome = meta.get("outcome", {})
+        mlflow.log_params({f"outcome.{k}": str(outcome.get(k)) for k in ("name", "horizon", "source")})
         mlflow.set_tags({"target": cfg.name, "decision_point": cfg.decision_point,
                          "synthetic": str(data.synthetic).lower(),
-                         "protocol": result.model.metadata["validation"]["protocol"][:5000]})
+                         "protocol": meta["validation"]["protocol"][:5000],
+                         "outcome.definition": str(outcome.get("definition", ""))[:5000],
+                         "final_model.reason": str(meta.get("final_model_choice", {}).get("reason", ""))[:5000],
+                         "grouped_by_patient": str(meta.get("grouping", {}).get("grouped_by_patient", False)).lower()})
+        for i, step in enumerate(result.population_flow):
+            mlflow.set_tag(f"population.rule_{i + 1}", step["rule"])
+            mlflow.log_metric(f"population.rule_{i + 1}.excluded", step["excluded"])
+        mlflow.log_dict({"outcome": outcome, "population": meta.get("population", {}),
+                         "grouping": meta.get("grouping", {}), "final_model_choice": meta.get("final_model_choice", {})},
+                        "outcome_population.json")
         tracking.log_metrics_dict(_flat_metrics(result))
         for name, reason in result.skipped_baselines.items():
             mlflow.set_tag(f"baseline_skipped.{name}", reason)

@@ -24,7 +24,12 @@ from rairpredict.evaluation import (auprc, auroc_ci, brier_score, calibration_in
                                     delong_test, threshold_metrics)
 
 __all__ = ["metrics_one", "summarise_repeats", "compare_models", "oracle_summary", "oracle_share",
-           "no_evidence_of_discrimination", "summarise_subset", "markdown_table"]
+           "no_evidence_of_discrimination", "summarise_subset", "markdown_table", "choose_final_model",
+           "TIE_P_VALUE"]
+
+#: A simpler model is "as good" when DeLong's test cannot tell it from the best
+#: one: median p-value over repeats at least this (declared before training).
+TIE_P_VALUE = 0.05
 
 
 def metrics_one(y, p, threshold: float) -> dict[str, float]:
@@ -124,3 +129,65 @@ def markdown_table(df: pd.DataFrame) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines)
+
+
+def _delong_median_p(y, p_a: np.ndarray, p_b: np.ndarray) -> tuple[float, float]:
+    """Median over repeats of DeLong's p-value and AUROC difference (a - b), same rows and folds."""
+    tests = [delong_test(y, a, b) for a, b in zip(np.atleast_2d(p_a), np.atleast_2d(p_b))]
+    return (float(np.median([t["p_value"] for t in tests])), float(np.median([t["difference"] for t in tests])))
+
+
+def choose_final_model(y, oof: dict[str, np.ndarray], auroc: dict[str, float], requested: str,
+                       complexity: dict[str, int]) -> dict:
+    """Which model kind to export, and why (the rule of ``final_model: auto``).
+
+    ``auto``: the kind with the highest nested-CV AUROC, unless a simpler kind
+    (lower ``complexity``) is not significantly worse -- DeLong p >= TIE_P_VALUE
+    (median over repeats, same outer folds) -- then the simplest such kind. An
+    explicit choice is kept, with a ``warning`` when another kind has a higher
+    nested-CV AUROC.
+
+    Returns
+    -------
+    dict with ``model``, ``rule`` (``auto`` or ``explicit``), ``reason`` (one
+    sentence), ``warning`` (or None) and ``candidates`` (kind -> AUROC).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(1); y = rng.integers(0, 2, 200)
+    >>> p = y * 0.4 + rng.random(200) * 0.6
+    >>> oof = {"logistic": p[None], "xgboost": (p + rng.random(200) * 0.01)[None]}
+    >>> choice = choose_final_model(y, oof, {"logistic": 0.80, "xgboost": 0.81}, "auto",
+    ...                             {"logistic": 0, "xgboost": 1})
+    >>> choice["model"]
+    'logistic'
+    """
+    kinds = [k for k in auroc if k in oof]
+    rank = {k: complexity.get(k, max(complexity.values(), default=0) + 1) for k in kinds}
+    best = max(kinds, key=lambda k: (auroc[k], -rank[k]))
+    out = {"candidates": {k: float(auroc[k]) for k in kinds}, "warning": None, "tie_p_value": TIE_P_VALUE}
+    if requested != "auto":
+        out.update(model=requested, rule="explicit",
+                   reason=f"chosen in the target config (final_model: {requested}); nested-CV AUROC "
+                          f"{auroc[requested]:.3f}")
+        if best != requested and auroc[best] > auroc[requested]:
+            p, diff = _delong_median_p(y, oof[best], oof[requested])
+            out["warning"] = (f"final_model {requested} has a lower nested-CV AUROC ({auroc[requested]:.3f}) than "
+                              f"{best} ({auroc[best]:.3f}; difference {diff:+.3f}, DeLong p = {p:.3g}); "
+                              "consider final_model: auto")
+        return out
+    for k in sorted((k for k in kinds if rank[k] < rank[best]), key=lambda k: rank[k]):
+        p, diff = _delong_median_p(y, oof[best], oof[k])
+        if p >= TIE_P_VALUE:
+            out.update(model=k, rule="auto",
+                       reason=f"{k} is simpler and not significantly worse than {best} (nested-CV AUROC "
+                              f"{auroc[k]:.3f} vs {auroc[best]:.3f}, DeLong p = {p:.3g} >= {TIE_P_VALUE})")
+            return out
+    others = [k for k in kinds if k != best]
+    detail = "; ".join(f"{k} {auroc[k]:.3f} (DeLong p = {_delong_median_p(y, oof[best], oof[k])[0]:.3g})"
+                       for k in others)
+    out.update(model=best, rule="auto",
+               reason=(f"highest nested-CV AUROC ({auroc[best]:.3f})" +
+                       (f"; simpler or other candidates significantly worse or lower: {detail}" if detail else "")))
+    return out

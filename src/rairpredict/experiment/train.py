@@ -2,14 +2,16 @@
 
 ``train_target(cfg)`` runs, in order:
 
-1. the cohort named by the config -> labels -> population (rows with unknown
-   label counted, never silently dropped);
+1. the cohort named by the config -> outcome -> population (rows excluded by
+   each population rule and rows with unknown outcome counted, never silently
+   dropped); CV and bootstrap grouped by patient when patients have several courses;
 2. Riley et al. (2020) minimum-sample-size check, warned loudly when short;
 3. nested, repeated CV of every model kind and of the published scores on the
    same outer folds (:mod:`rairpredict.experiment.validation`);
 4. figures with CIs (median over repeats), DeLong comparisons, subgroups, and
    on simulated cohorts the oracle AUROC and the model / oracle ratio;
-5. the final model: a fresh, seeded Optuna study on all rows (same config,
+5. the final model (``final_model: auto``: best nested-CV AUROC, the simpler
+   model when not significantly worse): a fresh, seeded Optuna study on all rows (same config,
    data and seed give the same model bytes, whatever the stored studies hold),
    or, when asked (``use_stored_study`` / ``tuning: {use_stored_study: true}``),
    the best parameters of the stored study that ``rairpredict tune`` extends;
@@ -41,10 +43,11 @@ from rairpredict import __version__
 from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR
 from rairpredict.evaluation import (age_band, optimism_corrected, riley_sample_size, sample_size_warning,
                                     subgroup_metrics)
-from rairpredict.experiment.data import TargetData, load_target_data
+from rairpredict.experiment.config import MODEL_COMPLEXITY
+from rairpredict.experiment.data import TargetData, load_target_data, patient_groups
 from rairpredict.experiment.development import development_summary
-from rairpredict.experiment.summary import (compare_models, no_evidence_of_discrimination, oracle_summary,
-                                            summarise_repeats, summarise_subset)
+from rairpredict.experiment.summary import (choose_final_model, compare_models, no_evidence_of_discrimination,
+                                            oracle_summary, summarise_repeats, summarise_subset)
 from rairpredict.experiment.tuning import stored_study, tune
 from rairpredict.experiment.validation import cross_validate_baseline, cross_validate_model
 from rairpredict.features import make_preprocessor
@@ -75,6 +78,8 @@ class TargetResult:
     exported: str | None = None
     fingerprint: str = ""
     oof: dict = field(default_factory=dict)
+    final_choice: dict = field(default_factory=dict)
+    population_flow: list = field(default_factory=list)
 
 
 def published_baselines(names, decision_point: str, table: pd.DataFrame) -> tuple[dict, dict]:
@@ -132,7 +137,7 @@ def run_final_study(cfg, *, kind: str = "xgboost", trials: int, n=None, seed=Non
     return tune(data.table, data.y, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
                 trials=trials, inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"],
                 storage=storage or default_optuna_storage(), study_name=_study_name(cfg, kind, data),
-                callbacks=callbacks)
+                callbacks=callbacks, groups=data.groups)
 
 
 def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | None,
@@ -147,7 +152,7 @@ def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | 
     else:
         res = tune(data.table, data.y, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
                    trials=trials, inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"],
-                   storage=None, study_name=name)
+                   storage=None, study_name=name, groups=data.groups)
         source = f"fresh Optuna study (TPE, seed {cfg.validation['seed']})"
     return res.best_params, {"source": source, "study_name": res.study_name, "trials": res.n_trials,
                              "pruned": res.n_pruned, "best_inner_cv_logloss": res.best_value}, res.seconds
@@ -168,6 +173,14 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     start = time.perf_counter()
     data = load_target_data(cfg, n=n, seed=seed, table=table, cohort_name=cohort_name)
     log(f"[{cfg.name}] cohort {data.cohort_name}: {data.counts}")
+    log(f"[{cfg.name}] outcome: {cfg.outcome.name}: {cfg.outcome.definition}"
+        + (f" (horizon {cfg.outcome.horizon['text']})" if cfg.outcome.horizon else ""))
+    for step in data.population_flow:
+        log(f"[{cfg.name}] population rule '{step['rule']}': {step['excluded']} rows excluded "
+            f"({step['missing']} with the value missing), {step['remaining']} remain")
+    if data.groups is not None:
+        log(f"[{cfg.name}] {data.n} rows from {data.counts['patients']} patients: "
+            "CV folds and bootstrap grouped by patient")
     trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
     if use_stored_study is None:
         use_stored_study = bool(cfg.tuning.get("use_stored_study", False))
@@ -194,13 +207,13 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     protocol: dict = {}
     timing: dict[str, float] = {}
     for kind in cfg.models:
-        cvp = cross_validate_model(data.table, data.y, cfg, kind, trials=trials)
+        cvp = cross_validate_model(data.table, data.y, cfg, kind, trials=trials, groups=data.groups)
         oof[kind], protocol = cvp.proba, cvp.protocol
         timing[f"{kind}_cv_seconds"], timing[f"{kind}_tuning_seconds"] = cvp.seconds, cvp.tuning_seconds
         log(f"[{cfg.name}] {kind}: nested CV {cvp.seconds:.1f} s")
     baselines, skipped = published_baselines(cfg.baselines, cfg.decision_point, data.table)
     for name, score in baselines.items():
-        oof[name] = cross_validate_baseline(data.table, data.y, cfg, score).proba
+        oof[name] = cross_validate_baseline(data.table, data.y, cfg, score, groups=data.groups).proba
     for name, reason in skipped.items():
         log(f"[{cfg.name}] baseline {name} skipped: {reason}")
 
@@ -219,9 +232,17 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     oracle = {}
     if data.oracle is not None:
         oracle = oracle_summary(data.y, data.oracle, metrics["auroc"].to_dict())
-    final_model = final_model or cfg.final_model
-    if final_model not in oof:
-        final_model = cfg.models[-1]
+    requested = final_model or cfg.final_model
+    if requested != "auto" and requested not in cfg.models:
+        raise ValueError(f"final_model {requested!r} is not one of {list(cfg.models)} or 'auto'")
+    choice = choose_final_model(data.y, {k: oof[k] for k in cfg.models},
+                                {k: float(metrics.loc[k, "auroc"]) for k in cfg.models}, requested,
+                                MODEL_COMPLEXITY)
+    final_model = choice["model"]
+    log(f"[{cfg.name}] exported model: {final_model} ({choice['rule']}): {choice['reason']}")
+    if choice["warning"]:
+        warnings.warn(f"[{cfg.name}] {choice['warning']}", stacklevel=2)
+        log(f"[{cfg.name}] WARNING: {choice['warning']}")
     subgroups = _subgroups(data, oof[final_model][0])
 
     # -- final model on all rows
@@ -232,11 +253,14 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     model = fit_risk_model(data.table, data.y, features=list(cfg.features), decision_point=cfg.decision_point,
                            kind=final_model, params=params, seed=cfg.validation["seed"],
                            inner_folds=cfg.validation["inner_folds"], target=cfg.name, label=cfg.label,
-                           bands=cfg.bands, band_names=cfg.band_names, threshold=cfg.threshold)
+                           bands=cfg.bands, band_names=cfg.band_names, threshold=cfg.threshold,
+                           groups=data.groups)
 
-    fit_predict = whole_process_fit_predict(cfg, final_model, trials, params)
+    fit_predict = whole_process_fit_predict(cfg, final_model, trials, params, grouped=data.groups is not None)
+    # several courses per patient: the bootstrap resamples patients
     optimism = optimism_corrected(fit_predict, data.table, data.y, n_boot=optimism_boot,
-                                  seed=cfg.validation["seed"], n_jobs=2) if optimism_boot > 0 else pd.DataFrame()
+                                  seed=cfg.validation["seed"], n_jobs=2, groups=data.groups) \
+        if optimism_boot > 0 else pd.DataFrame()
     from rairpredict.evaluation.table_one import table_one, table_one_records
 
     table1 = table_one_records(table_one(data.table, data.y, columns=list(cfg.features), outcome=cfg.label),
@@ -269,7 +293,22 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         "table_one": table1,
         "params": params, "tuning": tuning_info, "threshold": cfg.threshold,
         "limitations": _limitations(data, sample_size, cfg),
-        "label_definition": cfg.label, "decision_point": cfg.decision_point,
+        "label_definition": cfg.outcome.definition, "decision_point": cfg.decision_point,
+        # stable keys the card, the review and `evaluate` read (no patient rows, only counts)
+        "outcome": {**cfg.outcome.metadata(), "unknown_rows": data.counts["label_unknown"],
+                    "unknown_reasons": data.unknown_reasons},
+        # per-rule exclusions, as a table the card renders (empty: no population rule)
+        "population": ({"columns": ["population rule", "rows excluded", "of which value missing", "rows remaining"],
+                        "rows": [[s["rule"], s["excluded"], s["missing"], s["remaining"]] for s in data.population_flow],
+                        "rules": data.population_flow, "rows_in": data.counts["rows_in"],
+                        "excluded": data.counts["outside_population"], "definition": cfg.population}
+                       if data.population_flow else {}),
+        "grouping": {"grouped_by_patient": data.groups is not None, "rows": data.n,
+                     "patients": data.counts["patients"],
+                     "text": (f"{data.n} courses of {data.counts['patients']} patients; outer and inner CV folds, "
+                              "tuning, calibration and the optimism bootstrap keep each patient's courses "
+                              "together" if data.groups is not None else "one row per patient")},
+        "final_model_choice": choice,
         # the cohort config's extra columns the model reads (type, stage, values): scoring validates them
         "extra_fields": [f for f in data.table.attrs.get(EXTRA_FIELDS_ATTR, []) if f["name"] in cfg.features],
     })
@@ -286,7 +325,8 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
         data.y, oof[final_model], bands=model.bands, band_names=model.band_names, threshold=cfg.threshold,
         subgroups=subgroups, metrics=metrics, seed=cfg.validation["seed"])
     result = TargetResult(cfg.name, data.counts, metrics, comparisons, subgroups, oracle, sample_size,
-                          optimism, model, protocol, skipped, time.perf_counter() - start, oof=oof)
+                          optimism, model, protocol, skipped, time.perf_counter() - start, oof=oof,
+                          final_choice=choice, population_flow=data.population_flow)
     result.protocol = {**protocol, **timing}
     if export_dir is not None:
         result.exported = export_model(model, Path(export_dir))
@@ -312,28 +352,31 @@ def _tuning_text(info: dict) -> str:
 def _protocol_text(protocol: dict, optimism_boot: int) -> str:
     if not protocol:
         return ""
-    return (f"nested CV: {protocol['repeats']} x {protocol['outer_folds']}-fold stratified outer CV "
+    grouped = " grouped by patient" if protocol.get("grouped_by_patient") else ""
+    return (f"nested CV: {protocol['repeats']} x {protocol['outer_folds']}-fold stratified{grouped} outer CV "
             f"(seeds {protocol['seed']}..{protocol['seed'] + protocol['repeats'] - 1}), "
             f"{protocol['inner_folds']}-fold inner CV with {protocol['trials_per_fold']} Optuna trials per outer "
             f"fold; {protocol['calibration']}; figures = median over repeats of pooled out-of-fold metrics, "
             f"95 % CI DeLong (AUROC), Wald (calibration), Wilson (rates); Harrell bootstrap optimism "
-            f"correction with {optimism_boot} replicates of the whole model-building process (tuning and "
-            f"calibration choice) for the final model")
+            f"correction with {optimism_boot} replicates{' resampling patients' if grouped else ''} of the whole "
+            "model-building process (tuning and calibration choice) for the final model")
 
 
-def whole_process_fit_predict(cfg, kind: str, trials: int, params: dict):
+def whole_process_fit_predict(cfg, kind: str, trials: int, params: dict, grouped: bool = False):
     """``fit_predict(X_train, y_train, X_eval)`` that repeats the WHOLE model-building
     process: Optuna tuning on an inner CV (when ``trials`` > 0) and the
     calibration choice, as for the final model.  Reusing the parameters tuned on
     all rows (``params``, used only when ``trials`` == 0) would hide the
-    optimism of tuning (Harrell 1996)."""
+    optimism of tuning (Harrell 1996).  ``grouped``: inner folds keep a
+    patient's courses (and a bootstrap's copies of them) together."""
     def fit_predict(X_tr, y_tr, X_ev):
+        groups = patient_groups(X_tr) if grouped else None
         p_rep = (tune(X_tr, y_tr, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
                       trials=trials, inner_folds=cfg.validation["inner_folds"],
-                      seed=cfg.validation["seed"]).best_params if trials > 0 else params)
+                      seed=cfg.validation["seed"], groups=groups).best_params if trials > 0 else params)
         m = fit_risk_model(X_tr, y_tr, features=list(cfg.features), decision_point=cfg.decision_point,
                            kind=kind, params=p_rep, seed=cfg.validation["seed"],
-                           inner_folds=cfg.validation["inner_folds"])
+                           inner_folds=cfg.validation["inner_folds"], groups=groups)
         return m.predict_risk(X_ev)
     return fit_predict
 

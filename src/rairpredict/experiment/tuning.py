@@ -20,10 +20,10 @@ import numpy as np
 import optuna
 import pandas as pd
 from sklearn.metrics import log_loss
-from sklearn.model_selection import StratifiedKFold
 
 from rairpredict.features import make_preprocessor
 from rairpredict.models.risk_model import make_classifier
+from rairpredict.models.splits import n_splits_for, stratified_folds
 
 __all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "TuningResult"]
 
@@ -67,7 +67,7 @@ class TuningResult:
 
 def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, trials: int,
          inner_folds: int = 3, seed: int = 0, storage: str | None = None,
-         study_name: str | None = None, callbacks=None) -> TuningResult:
+         study_name: str | None = None, callbacks=None, groups=None) -> TuningResult:
     """Run an Optuna study on ``table`` only (call it on the outer training fold).
 
     Parameters
@@ -78,10 +78,12 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
         ``trials`` more trials (the explicit act of ``rairpredict tune``); in
         memory, the same data, search space and seed give the same trials and
         the same best parameters every time (what ``train`` uses).
+    groups : array-like, optional
+        Patient per row: the inner folds keep each patient's courses together.
     """
     y = np.asarray(y, dtype=int)
-    n_splits = int(max(2, min(inner_folds, np.bincount(y, minlength=2).min())))
-    folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed).split(table, y))
+    n_splits = max(2, n_splits_for(y, inner_folds, groups))
+    folds = stratified_folds(y, n_splits, seed=seed, groups=groups)
     pre_kind = "linear" if kind == "logistic" else "tree"
     # The preprocessor depends on no tuned parameter: fit it once per inner fold.
     prepared = []

@@ -1,6 +1,9 @@
 """Repeated, nested cross-validation: the protocol behind every reported figure.
 
-Outer loop: ``repeats`` x stratified ``outer_folds`` (seed ``seed + repeat``).
+Outer loop: ``repeats`` x stratified ``outer_folds`` (seed ``seed + repeat``),
+grouped by patient (``StratifiedGroupKFold``) when a patient has several
+courses, so no patient is ever in both a training and a test fold; the inner
+folds (Optuna, calibration) are grouped the same way.
 Inside each outer training fold, and only there: Optuna tuning on an inner
 stratified CV, the final fit, and the choice and fit of the probability
 calibration on inner out-of-fold margins. The outer test fold is predicted once.
@@ -23,23 +26,26 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.model_selection import StratifiedKFold
-
 from rairpredict.experiment.tuning import tune
 from rairpredict.models.risk_model import fit_risk_model
+from rairpredict.models.splits import n_splits_for, stratified_folds
 
 __all__ = ["outer_splits", "CVPredictions", "cross_validate_model", "cross_validate_baseline"]
 
 
-def outer_splits(y, *, folds: int, repeats: int, seed: int) -> list[tuple[int, np.ndarray, np.ndarray]]:
-    """(repeat, train_idx, test_idx) for every outer fold of every repeat."""
+def outer_splits(y, *, folds: int, repeats: int, seed: int,
+                 groups=None) -> list[tuple[int, np.ndarray, np.ndarray]]:
+    """(repeat, train_idx, test_idx) for every outer fold of every repeat (grouped if ``groups``)."""
     y = np.asarray(y, dtype=int)
-    folds = int(max(2, min(folds, np.bincount(y, minlength=2).min())))
+    folds = max(2, n_splits_for(y, folds, groups))
     out = []
     for r in range(repeats):
-        skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r)
-        out.extend((r, tr, te) for tr, te in skf.split(np.zeros(len(y)), y))
+        out.extend((r, tr, te) for tr, te in stratified_folds(y, folds, seed=seed + r, groups=groups))
     return out
+
+
+def _sub(groups, idx):
+    return None if groups is None else np.asarray(groups)[idx]
 
 
 @dataclass
@@ -54,30 +60,34 @@ class CVPredictions:
     protocol: dict = field(default_factory=dict)
 
 
-def _one_fold(table, y, tr, te, cfg, kind, trials, seed):
+def _one_fold(table, y, tr, te, cfg, kind, trials, seed, groups=None):
     start = time.perf_counter()
     params, tuning_s = {}, 0.0
     if trials > 0:
         res = tune(table.iloc[tr], y[tr], features=cfg.features, decision_point=cfg.decision_point,
-                   kind=kind, trials=trials, inner_folds=cfg.validation["inner_folds"], seed=seed)
+                   kind=kind, trials=trials, inner_folds=cfg.validation["inner_folds"], seed=seed,
+                   groups=_sub(groups, tr))
         params, tuning_s = res.best_params, res.seconds
     model = fit_risk_model(table.iloc[tr], y[tr], features=list(cfg.features),
                            decision_point=cfg.decision_point, kind=kind, params=params, seed=seed,
-                           inner_folds=cfg.validation["inner_folds"])
+                           inner_folds=cfg.validation["inner_folds"], groups=_sub(groups, tr))
     p = model.predict_risk(table.iloc[te])
     return te, p, {**params, "calibration": model.calibration.method}, tuning_s, time.perf_counter() - start
 
 
 def cross_validate_model(table: pd.DataFrame, y, cfg, kind: str, *, trials: int | None = None,
-                         n_jobs: int = 2) -> CVPredictions:
-    """Nested, repeated CV of one model kind; returns out-of-fold probabilities."""
+                         n_jobs: int = 2, groups=None) -> CVPredictions:
+    """Nested, repeated CV of one model kind; returns out-of-fold probabilities.
+
+    ``groups`` (patient per row): every outer and inner split keeps a patient's rows together.
+    """
     y = np.asarray(y, dtype=int)
     v = cfg.validation
     trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
-    splits = outer_splits(y, folds=v["outer_folds"], repeats=v["repeats"], seed=v["seed"])
+    splits = outer_splits(y, folds=v["outer_folds"], repeats=v["repeats"], seed=v["seed"], groups=groups)
     start = time.perf_counter()
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_one_fold)(table, y, tr, te, cfg, kind, trials, v["seed"] + i)
+        delayed(_one_fold)(table, y, tr, te, cfg, kind, trials, v["seed"] + i, groups)
         for i, (r, tr, te) in enumerate(splits)
     )
     proba = np.full((v["repeats"], len(y)), np.nan)
@@ -88,17 +98,19 @@ def cross_validate_model(table: pd.DataFrame, y, cfg, kind: str, *, trials: int 
         tuning_s += t_s
     protocol = {"outer_folds": v["outer_folds"], "repeats": v["repeats"], "inner_folds": v["inner_folds"],
                 "seed": v["seed"], "trials_per_fold": trials, "tuning": "optuna TPE + median pruning, inner CV log loss",
-                "calibration": "sigmoid or isotonic chosen by CV on inner out-of-fold margins"}
+                "calibration": "sigmoid or isotonic chosen by CV on inner out-of-fold margins",
+                "grouped_by_patient": groups is not None,
+                "patients": int(len(np.unique(groups))) if groups is not None else int(len(y))}
     return CVPredictions(kind, proba, params, time.perf_counter() - start, tuning_s, protocol)
 
 
-def cross_validate_baseline(table: pd.DataFrame, y, cfg, score) -> CVPredictions:
+def cross_validate_baseline(table: pd.DataFrame, y, cfg, score, *, groups=None) -> CVPredictions:
     """Same outer folds for a published score (fixed points, fitted points->probability map)."""
     from sklearn.base import clone
 
     y = np.asarray(y, dtype=int)
     v = cfg.validation
-    splits = outer_splits(y, folds=v["outer_folds"], repeats=v["repeats"], seed=v["seed"])
+    splits = outer_splits(y, folds=v["outer_folds"], repeats=v["repeats"], seed=v["seed"], groups=groups)
     proba = np.full((v["repeats"], len(y)), np.nan)
     start = time.perf_counter()
     for r, tr, te in splits:

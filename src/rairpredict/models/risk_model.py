@@ -40,10 +40,11 @@ from scipy.special import expit, logit
 from sklearn.base import clone
 from sklearn.isotonic import IsotonicRegression
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
+from sklearn.model_selection import cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from rairpredict.features import make_preprocessor
+from rairpredict.models.splits import n_splits_for, stratified_folds
 
 __all__ = ["RiskModel", "make_classifier", "fit_risk_model", "fit_calibration", "MODEL_KINDS"]
 
@@ -121,7 +122,7 @@ def _fit_one_calibration(method: str, margin: np.ndarray, y: np.ndarray) -> Cali
 
 
 def fit_calibration(margin: np.ndarray, y: np.ndarray, methods=("sigmoid", "isotonic"),
-                    seed: int = 0) -> tuple[Calibration, dict[str, float]]:
+                    seed: int = 0, groups=None) -> tuple[Calibration, dict[str, float]]:
     """Choose and fit the calibration on out-of-fold margins.
 
     The method is chosen by 5-fold CV log-loss on the (1-D) out-of-fold margins,
@@ -129,14 +130,14 @@ def fit_calibration(margin: np.ndarray, y: np.ndarray, methods=("sigmoid", "isot
     fitted on all margins and the CV log-loss of each candidate.
     """
     y = np.asarray(y, dtype=int)
-    n_splits = int(min(5, np.bincount(y, minlength=2).min()))
+    n_splits = n_splits_for(y, 5, groups)
     losses: dict[str, float] = {}
     if n_splits < 2 or len(methods) == 1:
         return _fit_one_calibration(methods[0], margin, y), losses
-    cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    folds = stratified_folds(y, n_splits, seed=seed, groups=groups)
     for method in methods:
         total = 0.0
-        for tr, te in cv.split(margin.reshape(-1, 1), y):
+        for tr, te in folds:
             p = np.clip(_fit_one_calibration(method, margin[tr], y[tr])(margin[te]), 1e-6, 1 - 1e-6)
             total += -np.sum(y[te] * np.log(p) + (1 - y[te]) * np.log(1 - p))
         losses[method] = total / len(y)
@@ -285,11 +286,13 @@ def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_poin
                    kind: str, params: dict | None = None, seed: int = 0,
                    calibration_methods=("sigmoid", "isotonic"), inner_folds: int = 3,
                    target: str = "", label: str = "", bands=(0.05, 0.15),
-                   band_names=("low", "intermediate", "high"), threshold: float = 0.5) -> RiskModel:
+                   band_names=("low", "intermediate", "high"), threshold: float = 0.5,
+                   groups=None) -> RiskModel:
     """Fit preprocessing + classifier on ``table`` and calibrate on inner out-of-fold margins.
 
     Everything is learned from ``table`` only: call it on a training fold to
-    keep validation honest.
+    keep validation honest. ``groups`` (patient per row) keeps each patient's
+    courses in one calibration fold.
     """
     y = np.asarray(y, dtype=int)
     pos_weight = 1.0
@@ -301,14 +304,14 @@ def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_poin
         ("preprocess", make_preprocessor(features, decision_point, pre_kind)),
         ("classifier", make_classifier(kind, params, seed, pos_weight)),
     ])
-    n_splits = int(min(inner_folds, np.bincount(y, minlength=2).min()))
+    n_splits = n_splits_for(y, inner_folds, groups)
     if n_splits >= 2 and calibration_methods:
-        cv = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        cv = stratified_folds(y, n_splits, seed=seed, groups=groups)
         method = "decision_function" if kind == "logistic" else "predict_proba"
         oof = cross_val_predict(clone(pipeline), table, y, cv=cv, method=method)
         oof_margin = oof if oof.ndim == 1 else logit(np.clip(oof[:, 1], 1e-7, 1 - 1e-7))
         pipeline.fit(table, y)
-        calibration, losses = fit_calibration(oof_margin, y, tuple(calibration_methods), seed)
+        calibration, losses = fit_calibration(oof_margin, y, tuple(calibration_methods), seed, groups)
     else:
         pipeline.fit(table, y)
         calibration, losses = Calibration("none"), {}

@@ -211,27 +211,24 @@ _KINDS = {"missing": "missing beyond training", "range": "out of training range"
 
 
 def _population_breaks(table: pd.DataFrame, rules: dict) -> dict[str, np.ndarray]:
-    """Per rule column: rows whose (present) value the population rules exclude."""
-    out = {}
-    for column, rule in (rules or {}).items():
-        if column not in table.columns:
+    """Per rule column: rows whose (present) value the population rules exclude.
+
+    The rules mean what they meant at training (:mod:`rairpredict.cohort.population`).
+    """
+    from rairpredict.cohort.population import parse_population
+    from rairpredict.errors import ConfigError
+
+    try:
+        parsed = parse_population(rules or {})
+    except ConfigError:  # a profile written by an older version: nothing to check against
+        return {}
+    out: dict[str, np.ndarray] = {}
+    for rule in parsed:
+        if rule.column not in table.columns:
             continue
-        values = table[column]
-        bad = np.zeros(len(table), bool)
-        known = values.notna().to_numpy(bool)
-        if isinstance(rule, dict):
-            num = _numbers(values) if ("min" in rule or "max" in rule) else None
-            with np.errstate(invalid="ignore"):
-                if "min" in rule:
-                    bad |= known & (num < float(rule["min"]))
-                if "max" in rule:
-                    bad |= known & (num > float(rule["max"]))
-            if "in" in rule:
-                allowed = {str(v).lower() for v in rule["in"]}
-                bad |= known & ~np.isin(np.char.lower(_labels(values).astype(str)), list(allowed))
-        else:
-            bad |= known & (np.char.lower(_labels(values).astype(str)) != str(rule).lower())
-        out[column] = bad
+        values = table[rule.column]
+        bad = values.notna().to_numpy(bool) & ~rule.keeps(values)
+        out[rule.column] = out.get(rule.column, np.zeros(len(table), bool)) | bad
     return out
 
 

@@ -188,3 +188,22 @@ def test_target_schema_accepts_shipped_configs_and_rejects_bad_ones():
     bad["population"] = {"age_years": {"equal": 3}}
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(bad, TARGET_SCHEMA)
+
+
+def test_shipped_target_schema_is_current_and_configs_point_at_it(capsys):
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    from rairpredict.cli import main
+    from rairpredict.experiment.config import target_config_schema
+    from rairpredict.resources import package_path
+
+    schema = target_config_schema()
+    jsonschema.Draft7Validator.check_schema(schema)
+    shipped = package_path("configs", "schemas", "target-config.schema.json")
+    assert json.loads(shipped.read_text(encoding="utf-8")) == schema, \
+        "regenerate: rairpredict schema target -o src/rairpredict/configs/schemas/target-config.schema.json"
+    assert main(["schema", "target"]) == 0
+    assert json.loads(capsys.readouterr().out) == schema
+    for path in SHIPPED:
+        assert path.read_text().startswith("# yaml-language-server: $schema=../schemas/target-config.schema.json")

@@ -6,7 +6,8 @@ from rairpredict.cli import _args
 __all__ = ["add_fields", "add_schema", "SCHEMAS"]
 
 #: ``rairpredict schema KIND`` -> "module:function" returning the JSON Schema dict.
-SCHEMAS = {"cohort": "rairpredict.cohort.config_schema:cohort_config_schema"}
+SCHEMAS = {"cohort": "rairpredict.cohort.config_schema:cohort_config_schema",
+           "target": "rairpredict.experiment.config:target_config_schema"}
 
 
 def add_fields(sub) -> None:

@@ -108,8 +108,14 @@ def outcome_metadata(spec) -> dict:
 
 
 def target_config_schema() -> dict:
-    """JSON Schema of a target config (``rairpredict schema target``)."""
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID,
+    """JSON Schema of a target config (``rairpredict schema target``).
+
+    Shipped as ``configs/schemas/target-config.schema.json`` (kept current by a
+    test); a config whose first line is
+    ``# yaml-language-server: $schema=../schemas/target-config.schema.json``
+    is checked by editors as it is typed.
+    """
+    return {"$schema": "http://json-schema.org/draft-07/schema#", "$id": SCHEMA_ID,
             "title": "rairpredict target config", **TARGET_SCHEMA}
 
 

@@ -208,3 +208,14 @@ def test_messages_say_how_to_fix(col, value, needles):
     r = validate_canonical(table(1, **{col: [value]}))
     msg = r.rejects["message"].iloc[0]
     assert msg.startswith(f"column '{col}': ") and all(n in msg for n in needles), msg
+
+
+def test_a_patient_may_repeat_with_another_course_number():
+    from rairpredict.cohort.validate import validate_canonical as vc
+
+    t = pd.DataFrame({"patient_id": ["a", "a", "b", "a"], "course_number": ["1", "2", "1", "2"],
+                      "age_years": ["40"] * 4, "sex": ["female"] * 4, "histology": ["follicular"] * 4,
+                      "t_stage": ["T2"] * 4, "n_stage": ["N0"] * 4, "m_stage": ["M0"] * 4})
+    r = vc(t)
+    assert (len(r.table), r.n_rejected) == (3, 1)
+    assert r.rejects["rule"].tolist() == ["duplicate_id"] and r.rejects["source_row"].tolist() == [4]

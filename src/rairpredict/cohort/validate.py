@@ -13,8 +13,10 @@ rule                          meaning
 ``unseen_category``           not a contract category (case/space/hyphen-blind)
 ``out_of_range``              outside the contract ``range`` (after unit conversion)
 ``missing_required``          empty cell in a required field
-``duplicate_id``              a ``patient_id`` seen in an earlier row (the first
-                              occurrence is kept, later ones rejected)
+``duplicate_id``              a ``patient_id`` seen in an earlier row -- with the
+                              same ``course_number`` when the table has one (a
+                              patient has one row per course); the first
+                              occurrence is kept, later ones rejected
 ``ln_positive_gt_examined``   ``ln_positive > ln_examined``
 ``lesions_gt_known``          ``lesions_without_uptake > known_lesions``
 ============================  ==================================================
@@ -574,7 +576,13 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
         first = np.full(int(ids.key.max(initial=-1)) + 2, -1)
         first[seen + 1] = where  # key -1 (missing id) at 0
         dup = (ids.key >= 0) & (first[ids.key + 1] != np.arange(n))
-        issues.add(dup, "patient_id", "duplicate_id", None, "patient_id seen in an earlier row")
+        what = "patient_id seen in an earlier row"
+        course = columns.get("course_number")
+        if course is not None and course.number is not None:
+            # one row per course: a patient may repeat with another course number
+            dup = (ids.key >= 0) & pd.DataFrame({"id": ids.key, "course": course.number}).duplicated().to_numpy()
+            what = "patient_id with this course_number seen in an earlier row"
+        issues.add(dup, "patient_id", "duplicate_id", None, what)
 
     keep = np.ones(n, dtype=bool)
     keep[issues.rows()] = False

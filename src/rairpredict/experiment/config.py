@@ -139,7 +139,7 @@ TARGET_SCHEMA: dict[str, Any] = {
                                                           "profile": {"type": "string"}}},
             "path": {"type": "string", "description": "Cohort file, relative to this config file."},
             "cohort_config": {"type": "string", "description": "Cohort config, relative to this config file."}},
-            "oneOf": [{"required": ["simulate"]}, {"required": ["path"]}]},
+            "anyOf": [{"required": ["simulate"]}, {"required": ["path"]}, {"required": ["cohort_config"]}]},
         "population": POPULATION_SCHEMA,
         "features": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "models": {"type": "array", "items": {"enum": list(MODEL_KINDS)}, "minItems": 1},

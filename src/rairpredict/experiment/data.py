@@ -63,8 +63,9 @@ class TargetData:
 def load_cohort_for(cohort: dict, *, n: int | None = None, seed: int | None = None) -> tuple[pd.DataFrame, str, bool]:
     """The canonical table named by a config's ``cohort`` section.
 
-    ``simulate: {n, seed, profile}`` runs the simulator; ``path`` (+ optional
-    ``cohort_config``) imports a file. ``n``/``seed`` override the simulator's.
+    ``simulate: {n, seed, profile}`` runs the simulator; ``path`` and/or
+    ``cohort_config`` imports a file (the cohort config's ``path`` when no
+    ``path`` is given). ``n``/``seed`` override the simulator's.
     """
     if "simulate" in cohort:
         from rairpredict.simulation.simulate import simulate_cohort
@@ -74,16 +75,19 @@ def load_cohort_for(cohort: dict, *, n: int | None = None, seed: int | None = No
         seed_ = int(seed if seed is not None else sim.get("seed", 0))
         profile = str(sim.get("profile", "default"))
         return simulate_cohort(n_, seed=seed_, profile=profile), f"simulated:{profile}:n={n_}:seed={seed_}", True
-    if "path" in cohort:
+    if "path" in cohort or "cohort_config" in cohort:
         from rairpredict.cohort.importer import import_cohort
 
-        # config None: the file already has canonical columns (validated all the same)
-        result = import_cohort(Path(cohort["path"]), cohort.get("cohort_config"))
-        name = getattr(result, "cohort_name", None) or Path(cohort["path"]).stem
+        # no cohort_config: the file already has canonical columns (validated all the same);
+        # no path: the cohort config's own `path:` names the file
+        path = Path(cohort["path"]) if "path" in cohort else None
+        result = import_cohort(path, cohort.get("cohort_config"))
+        name = (getattr(result, "cohort_name", None) or getattr(result, "cohort", None)
+                or (path.stem if path else Path(cohort["cohort_config"]).stem))
         # rows the import rejected are reported in the counts, never dropped silently
         result.table.attrs["rows_rejected_at_import"] = int(result.n_rejected)
         return result.table, str(name), False
-    raise ConfigError("cohort section needs 'simulate' or 'path'")
+    raise ConfigError("cohort section needs 'simulate', 'path' or 'cohort_config'")
 
 
 def patient_groups(table: pd.DataFrame, column: str = PATIENT_COLUMN) -> np.ndarray | None:

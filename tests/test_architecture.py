@@ -26,6 +26,7 @@ LAYERS = {
     "report": 7,
     "experiment": 8,
     "cli": 9, "__main__": 10,
+    "configs": 9,  # example scripts shipped with the configs (configs/examples/*/make_extract.py)
 }
 
 

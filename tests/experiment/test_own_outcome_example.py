@@ -63,7 +63,9 @@ def test_train_from_another_directory_describes_the_outcome(tmp_path, monkeypatc
     assert [s["rule"] for s in summary["population"]] == ["treatment_intent equals curative",
                                                           "age_years at least 18"]
     assert summary["final_model_choice"]["rule"] == "auto" and summary["final_model_choice"]["reason"]
-    meta = json.loads((tmp_path / "out" / "registry_progression_5y.json").read_text())
+    from rairpredict.models.risk_model import RiskModel
+
+    meta = RiskModel.load(tmp_path / "out" / "registry_progression_5y.zip").metadata
     assert meta["outcome"]["definition"].startswith("Structural or biochemical progression")
     assert "recurred" not in json.dumps(meta["outcome"])
     assert meta["grouping"]["grouped_by_patient"] is True

@@ -101,7 +101,8 @@ def test_spec_offers_the_outcome_interface_of_the_config_code():
     own = parse_time_to_event(BASE)
     assert own.key == "time_to_event:PFI" and own.source_columns == ("pfi_days", "PFI")
     meta = own.metadata()
-    assert meta["name"] == "Progression" and meta["horizon"] == "1, 3 and 5 years"
+    assert meta["name"] == "Progression" and meta["horizon"] == "within 3 years (risks also given by 1 and 5 years)"
+    assert own.horizon_text == "1, 3 and 5 years"
     assert meta["horizons_years"] == [1.0, 3.0, 5.0] and "pfi_days" in meta["source"]
     built_in = parse_time_to_event({"type": "time_to_event", "label": "rair", "horizons": [1.5, 3, 5]})
     assert built_in.key == "time_to_event:rair" and built_in.band_horizon == 3.0

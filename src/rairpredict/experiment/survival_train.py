@@ -248,7 +248,7 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
     model.metadata.update({
         "name": f"rairpredict-{cfg.name}", "version": "unregistered", "package_version": __version__,
         "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        "outcome": spec.to_metadata(), "description": getattr(cfg, "description", ""),
+        "outcome": spec.metadata(), "description": getattr(cfg, "description", ""),
         "cohort": {"name": data.cohort_name, "synthetic": data.synthetic, "n": data.n, "events": data.events,
                    "censored": data.counts["censored"], "competing_events": data.counts["competing_events"],
                    "median_followup_years": followup["median"]},

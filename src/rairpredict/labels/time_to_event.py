@@ -140,13 +140,15 @@ class TimeToEventSpec:
 
     def metadata(self) -> dict:
         """JSON-ready description (the same interface as a binary ``OutcomeSpec``)."""
-        return {**self.to_metadata(), "horizon": self.horizon_text,
+        others = [f"{h:g}" for h in self.horizons if h != self.band_horizon]
+        also = f" (risks also given by {' and '.join(others)} years)" if others else ""
+        return {**self.to_metadata(), "horizon": f"within {self.band_horizon:g} years{also}",
                 "source": f"built-in timed label {self.label}" if self.label else
                 f"columns {', '.join(self.source_columns)}"}
 
     def to_metadata(self) -> dict:
         """What travels with the model (card, review, MLflow): no patient data."""
-        return {"type": self.type, "name": self.name, "definition": self.definition,
+        return {"type": self.type, "name": self.name, "definition": self.definition, "label": self.label,
                 "horizons_years": list(self.horizons), "band_horizon_years": self.band_horizon,
                 "competing_event": self.competing.get("column") or (BUILTIN_TIMED[self.label][2] if self.label
                                                                     else None),

@@ -246,6 +246,11 @@ class SurvivalModel:
         return self.pipeline[-1]
 
     @property
+    def label(self) -> str | None:
+        """The built-in outcome this model predicts the timing of (e.g. ``rair``), if any."""
+        return (self.metadata.get("outcome") or {}).get("label") or None
+
+    @property
     def classifier(self):
         """The fitted margin model as scoring explains it: the XGBoost model, or the Cox coefficients."""
         est = self.pipeline[-1]

@@ -137,7 +137,8 @@ def card_sections(model, *, run: dict | None = None) -> list[Section]:
             + f" (label `{model.label or model.target}`).",
             f"Time horizon: {outcome['horizon'] or _NR}.",
             f"Predicted at the {s['decision_point_text']} decision; the outcome is ascertained after it, so no "
-            "outcome information is an input (checked by the leakage guard at fit)."]),
+            "outcome information is an input (checked by the leakage guard at fit).",
+            *_time_to_event_sentences(meta)]),
         Section("Predictors and their timing", [
             f"{len(model.features)} candidate inputs chosen from the source studies and the literature, each "
             f"available at or before the {s['decision_point_text']} stage of the data contract; no selection by "
@@ -197,6 +198,20 @@ def card_sections(model, *, run: dict | None = None) -> list[Section]:
     sections.append(Section("TRIPOD+AI checklist", [f"Reporting checklist: {TRIPOD_AI_CITATION}."],
                             [(["item", "topic", "where answered"], checklist_rows(answered, synthetic=synthetic))]))
     return sections
+
+
+def _time_to_event_sentences(meta: dict) -> list[str]:
+    """Censoring, competing events and follow-up of a time-to-event model, in sentences (TRIPOD+AI 8a, 9)."""
+    if (meta.get("outcome") or {}).get("type") != "time_to_event":
+        return []
+    coh = meta.get("cohort") or {}
+    out = [f"Time-to-event outcome: {meta['censoring']}" if meta.get("censoring") else ""]
+    if coh.get("censored") is not None:
+        fu = coh.get("median_followup_years")
+        out.append(f"Of {coh.get('n')} patients, {coh.get('events')} had the event and {coh['censored']} were "
+                   f"censored ({coh.get('competing_events', 0)} of them at a competing event)"
+                   + (f"; median follow-up {fu:.1f} years (reverse Kaplan-Meier)." if fu is not None else "."))
+    return [t for t in out if t]
 
 
 def _md_text(text) -> str:

@@ -22,8 +22,8 @@ def _write(tmp_path, **changes) -> Path:
 def test_shipped_configs_load(path):
     cfg = load_target_config(path)
     assert cfg.name == path.stem
-    assert cfg.label in LABEL_INPUTS
-    assert not set(cfg.features) & set(LABEL_INPUTS[cfg.label])
+    assert cfg.label in LABEL_INPUTS or cfg.outcome.label in LABEL_INPUTS  # time_to_event:<label>
+    assert not set(cfg.features) & set(LABEL_INPUTS[cfg.outcome.label or cfg.label])
 
 
 def test_three_synthetic_targets_and_uci_variants_exist():

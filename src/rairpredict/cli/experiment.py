@@ -44,6 +44,10 @@ def _cmd_train(args) -> int:
     from rairpredict.experiment.train import train_target
 
     cfg = load_target_config(_args.resolve_config(args.config))
+    if getattr(getattr(cfg, "outcome", None), "type", "binary") == "time_to_event":
+        from rairpredict.cli._train_survival import train_survival_command
+
+        return train_survival_command(args, cfg)
     if not args.no_tracking:
         use_store()
     training_quiet()

@@ -29,6 +29,7 @@ from rairpredict.errors import ConfigError, LeakageError, RairpredictError
 from rairpredict.features import check_leakage
 from rairpredict.labels.outcome import LABEL_INPUTS, OUTCOME_SCHEMA, OutcomeSpec, parse_outcome
 from rairpredict.models.risk_model import MODEL_KINDS
+from rairpredict.models.survival import SURVIVAL_KINDS
 from rairpredict.resources import config_dir
 
 __all__ = ["TargetConfig", "load_target_config", "CONFIG_DIR", "LABEL_INPUTS", "TARGET_SCHEMA",
@@ -142,7 +143,8 @@ TARGET_SCHEMA: dict[str, Any] = {
             "anyOf": [{"required": ["simulate"]}, {"required": ["path"]}, {"required": ["cohort_config"]}]},
         "population": POPULATION_SCHEMA,
         "features": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-        "models": {"type": "array", "items": {"enum": list(MODEL_KINDS)}, "minItems": 1},
+        "models": {"type": "array", "items": {"enum": [*MODEL_KINDS, *SURVIVAL_KINDS]}, "minItems": 1,
+                   "description": "binary outcomes: logistic, xgboost; time_to_event: cox, xgboost_cox"},
         "baselines": {"type": "array", "items": {"type": "string"}},
         "validation": {"type": "object", "additionalProperties": False, "properties": {
             k: {"type": "integer", "minimum": 0 if k == "seed" else 1} for k in _VALIDATION_DEFAULTS}},
@@ -150,7 +152,7 @@ TARGET_SCHEMA: dict[str, Any] = {
         "threshold": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
         "bands": {"type": "array", "items": {"type": "number"}},
         "band_names": {"type": "array", "items": {"type": "string"}},
-        "final_model": {"enum": [AUTO_FINAL_MODEL, *MODEL_KINDS],
+        "final_model": {"enum": [AUTO_FINAL_MODEL, *MODEL_KINDS, *SURVIVAL_KINDS],
                         "description": "auto: highest nested-CV AUROC, the simpler model when not "
                                        "significantly worse (DeLong p >= 0.05)."},
     },
@@ -195,10 +197,15 @@ def load_target_config(path) -> TargetConfig:
     okey = "outcome" if "outcome" in raw else "label"
     outcome = parse_outcome(raw[okey], where=doc.where(okey), key=okey,
                             where_of=lambda sub: doc.where(okey, sub))
-    models = tuple(raw.get("models") or ("logistic", "xgboost"))
+    timed = getattr(outcome, "type", "binary") == "time_to_event"
+    kinds = SURVIVAL_KINDS if timed else MODEL_KINDS  # a censored outcome needs a survival model, and vice versa
+    models = tuple(raw.get("models") or kinds)
     for i, m in enumerate(models):
-        if m not in MODEL_KINDS:
-            _fail(doc, ("models", i), f"unknown model {m!r}; known: {list(MODEL_KINDS)}")
+        if m not in kinds:
+            known = m in (*MODEL_KINDS, *SURVIVAL_KINDS)
+            _fail(doc, ("models", i), (f"model {m!r} does not fit a {'time_to_event' if timed else 'binary'} "
+                                       "outcome" if known else f"unknown model {m!r}") +
+                  f"; use one of {list(kinds)}" + ("" if known else did_you_mean(str(m), kinds)))
     final_model = str(raw.get("final_model", AUTO_FINAL_MODEL))
     if final_model != AUTO_FINAL_MODEL and final_model not in models:
         _fail(doc, ("final_model",), f"{final_model!r} is not one of the config's models {list(models)} "

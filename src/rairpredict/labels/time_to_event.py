@@ -123,7 +123,11 @@ class TimeToEventSpec:
     def source_columns(self) -> tuple[str, ...]:
         """Columns the outcome is computed from (a model must never use them as features)."""
         if self.label:
-            return tuple(c for c in BUILTIN_TIMED[self.label][:3] if c)
+            # the timed form restates the binary label too: its inputs (e.g. the RAIR criteria) are refused as well
+            from rairpredict.labels.outcome import LABEL_INPUTS
+
+            timed = tuple(c for c in BUILTIN_TIMED[self.label][:3] if c)
+            return tuple(dict.fromkeys(timed + tuple(LABEL_INPUTS.get(self.label, ()))))
         cols = [self.time, self.start_date, self.end_date, self.event.get("column"), self.competing.get("column")]
         return tuple(dict.fromkeys(c for c in cols if c))
 

@@ -81,3 +81,11 @@ def test_train_from_another_directory_exports_logs_and_registers(tmp_path):
                                                  dst_path=str(tmp_path / "dl"))
     counts = json.loads(open(os.path.join(tables, "counts.json")).read())
     assert counts["rows_in"] == 400 and "patient_id" not in open(os.path.join(tables, "results.csv")).read()
+
+
+def test_tune_refuses_a_time_to_event_target_in_one_line(capsys):
+    from rairpredict.cli import main
+
+    assert main(["tune", "--config", "rair_time", "--trials", "2"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "rairpredict train --config rair_time --trials 2" in err

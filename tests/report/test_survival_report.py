@@ -25,6 +25,8 @@ def test_card_and_review_of_a_survival_model():
     assert "net risks" in card and "reverse Kaplan-Meier" in card
     c = res.counts
     assert f"{c['events']} had the event and {c['censored']} were censored" in card
+    table_one = card[card.index("## Table 1"):card.index("## Outcome")]
+    assert "follow_up_years" in table_one and "no event" in table_one
     scores = score_frame(res.model, simulate_cohort(10, seed=8), explain=3, with_inputs=True)
     html = render_review(scores, res.model)
     assert "the 3-year risk" in html and "Radioiodine-refractory" in html

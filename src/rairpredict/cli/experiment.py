@@ -95,6 +95,11 @@ def _cmd_tune(args) -> int:
     from rairpredict.experiment.train import run_final_study
 
     cfg = load_target_config(_args.resolve_config(args.config))
+    if getattr(cfg.outcome, "type", "binary") == "time_to_event":
+        from rairpredict.errors import ConfigError
+
+        raise ConfigError(f"{cfg.source}: tune keeps studies of binary models; a time_to_event target is tuned "
+                          f"inside training: rairpredict train --config {cfg.name} --trials {args.trials}")
     with progress(total=args.trials, desc=f"tune {cfg.name}", unit="trial") as bar:
         res = run_final_study(cfg, kind=args.kind, trials=args.trials, n=args.n, seed=args.seed,
                               storage=args.storage, callbacks=[lambda study, trial: bar.update(1)])

@@ -263,6 +263,12 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
                          "competing events count as events (composite outcome)" if spec.competing_method ==
                          "composite" else "no competing event declared") + "."),
     })
+    # Table 1 by event (seen during follow-up) vs censored, with the follow-up itself as a row
+    from rairpredict.evaluation.table_one import table_one, table_one_records
+
+    described = data.table.assign(follow_up_years=data.time)
+    model.metadata["table_one"] = table_one_records(
+        table_one(described, data.event, columns=[*cfg.features, "follow_up_years"], outcome="event"), "event")
     # the training profile every scoring path checks new inputs against (aggregates only)
     from rairpredict.scoring.shift import PROFILE_KEY, input_profile
 

@@ -20,8 +20,11 @@ def store(xgb_model, tmp_path_factory):
     from rairpredict.scoring.pyfunc import log_risk_model
     from rairpredict.tracking import configure_tracking, set_alias
 
+    import os
+
     root = tmp_path_factory.mktemp("tamperstore")
     previous = mlflow.get_tracking_uri()
+    previous_env = os.environ.get("MLFLOW_TRACKING_URI")  # set_tracking_uri may export it: restore both
     uri = configure_tracking(f"sqlite:///{root / 'mlflow.db'}", repo_root=root)
     exp = mlflow.create_experiment("tamper", artifact_location=(root / "mlruns").as_uri())
     with mlflow.start_run(experiment_id=exp):
@@ -31,6 +34,10 @@ def store(xgb_model, tmp_path_factory):
     yield info, manifest.parent, uri
     mlflow.set_tracking_uri(previous)
     mlflow.set_registry_uri(previous)
+    if previous_env is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = previous_env
 
 
 def _remanifest(data: Path) -> None:

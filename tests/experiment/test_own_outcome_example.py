@@ -53,9 +53,19 @@ def test_several_courses_are_grouped_and_staging_and_sources_are_read(data):
 def test_train_from_another_directory_describes_the_outcome(tmp_path, monkeypatch, capsys):
     from rairpredict.cli import main
 
+    import os
+
+    import mlflow
+
     monkeypatch.chdir(tmp_path)
-    rc = main(["train", "--config", str(EXAMPLE / "target.yaml"), "--trials", "0", "--optimism-boot", "2",
-               "--no-tracking", "--export", "out", "--json"])
+    # the in-process CLI may point MLflow elsewhere: restore the worker's store for the other tests
+    uri = mlflow.get_tracking_uri()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", os.environ.get("MLFLOW_TRACKING_URI", uri))
+    try:
+        rc = main(["train", "--config", str(EXAMPLE / "target.yaml"), "--trials", "0", "--optimism-boot", "2",
+                   "--no-tracking", "--export", "out", "--json"])
+    finally:
+        mlflow.set_tracking_uri(uri)
     assert rc == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["outcome"]["name"] == "Progression within 5 years"

@@ -230,3 +230,31 @@ def test_tampered_model_is_never_served(logged, tmp_path, server):
         finally:
             s.stop()
     assert refused == len(kinds)
+
+
+def test_rest_serves_a_survival_model_risk_by_every_horizon(tmp_path):
+    """`rairpredict serve` with a time-to-event model: the response carries risk_<h>y for every horizon."""
+    from rairpredict.labels.time_to_event import compute_time_to_event, parse_time_to_event
+    from rairpredict.models.survival import fit_survival_model
+    from rairpredict.simulation import simulate_cohort
+
+    table = simulate_cohort(300, seed=11)
+    spec = parse_time_to_event({"type": "time_to_event", "label": "rair", "horizons": [1.5, 3, 5]})
+    out = compute_time_to_event(spec, table)
+    known = out["event"].notna().to_numpy()
+    model = fit_survival_model(table[known], out.loc[known, "time"].to_numpy(), out.loc[known, "event"].to_numpy(bool),
+                               features=["age_years", "ete", "m_stage", "structural_disease_pre"],
+                               decision_point="pre_therapy", kind="xgboost_cox", horizons=(1.5, 3, 5),
+                               band_horizon=3, target="rair_time")
+    model.save(tmp_path / "rair_time")
+    server = rairpredict_serve(str(tmp_path / "rair_time"), RAIRPREDICT_HOME=str(tmp_path / "home"))
+    try:
+        assert server.url, server.stderr()
+        status, _, body = server.post(_split(to_pyfunc_input(table.head(4))), JSON)
+        assert status == 200, body
+        rows = json.loads(body)["predictions"]
+        assert len(rows) == 4 and {"risk_1.5y", "risk_3y", "risk_5y", "probability"} <= set(rows[0])
+        expected = model.predict_risk_horizons(table.head(4))
+        np.testing.assert_allclose([r["risk_5y"] for r in rows], expected["risk_5y"], atol=1e-5)
+    finally:
+        server.stop()

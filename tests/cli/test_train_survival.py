@@ -89,3 +89,15 @@ def test_tune_refuses_a_time_to_event_target_in_one_line(capsys):
     assert main(["tune", "--config", "rair_time", "--trials", "2"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "rairpredict train --config rair_time --trials 2" in err
+
+
+def test_train_json_summary_has_figures_and_no_rows(tmp_path, capsys):
+    from rairpredict.cli import main
+
+    code = main(["train", "--config", _config(tmp_path, models=["cox"]), "--trials", "0", "--optimism-boot", "0",
+                 "--no-tracking", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["outcome_type"] == "time_to_event" and out["horizons_years"] == [1.5, 3.0, 5.0]
+    assert 0.5 < out["metrics"]["cox"]["c_harrell"] <= 1 and out["counts"]["rows_in"] == 400
+    assert out["oracle"]["cox_c_share_of_achievable"] > 0 and "patient_id" not in json.dumps(out)

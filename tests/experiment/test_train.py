@@ -17,7 +17,10 @@ def trained(small_cohort, tmp_path_factory):
     cfg = load_target_config(CONFIG_DIR / "rair.yaml")
     cfg = cfg.with_overrides(validation={"outer_folds": 3, "repeats": 1, "inner_folds": 3, "seed": 0})
     table = small_cohort[[c for c in small_cohort.columns if c not in ("rair",) and not c.startswith("rair_")]]
-    with pytest.warns(UserWarning, match="SAMPLE SIZE"):
+    # mlflow.set_tracking_uri in earlier tests also sets MLFLOW_TRACKING_URI (for subprocesses), which
+    # configure_tracking honours before tracking_root: name this module's store explicitly.
+    with pytest.MonkeyPatch.context() as mp, pytest.warns(UserWarning, match="SAMPLE SIZE"):
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
         result = train_target(cfg, table=table, trials=2, optimism_boot=3, tracking=True, tracking_root=root,
                               optuna_storage=f"sqlite:///{root}/optuna.db", export_dir=root / "models",
                               cohort_name="simulated-test", log=lambda m: None)

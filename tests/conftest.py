@@ -24,3 +24,17 @@ def small_cohort():
     df = simulate_cohort(600, seed=0)
     labels = add_labels(df)
     return pd.concat([df, labels[[c for c in labels.columns if c not in df.columns]]], axis=1)
+
+
+@pytest.fixture(scope="session")
+def timed_rair_cohort():
+    """Simulated courses with their time to RAIR: (table, time in years, event), 500 rows, seed 3."""
+    from rairpredict.labels.time_to_event import compute_time_to_event, parse_time_to_event
+    from rairpredict.simulation import simulate_cohort
+
+    table = simulate_cohort(500, seed=3)
+    spec = parse_time_to_event({"type": "time_to_event", "label": "rair", "horizons": [1.5, 3, 5]})
+    out = compute_time_to_event(spec, table)
+    known = out["event"].notna().to_numpy()
+    return (table[known].reset_index(drop=True), out.loc[known, "time"].to_numpy(),
+            out.loc[known, "event"].to_numpy(bool))

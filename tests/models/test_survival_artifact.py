@@ -14,15 +14,8 @@ FEATURES = ["age_years", "histology", "ete", "n_stage", "m_stage", "tg_stim_ng_m
 
 
 @pytest.fixture(scope="module")
-def cohort():
-    from rairpredict.simulation import simulate_cohort
-
-    table = simulate_cohort(400, seed=5)
-    spec = parse_time_to_event({"type": "time_to_event", "label": "rair", "horizons": [1.5, 3, 5]})
-    out = compute_time_to_event(spec, table)
-    known = out["event"].notna().to_numpy()
-    return table[known].reset_index(drop=True), out.loc[known, "time"].to_numpy(), \
-        out.loc[known, "event"].to_numpy(bool)
+def cohort(timed_rair_cohort):
+    return timed_rair_cohort
 
 
 @pytest.mark.parametrize("kind", ["cox", "xgboost_cox"])

@@ -46,10 +46,16 @@ from sklearn.pipeline import Pipeline
 from rairpredict.features import make_preprocessor
 from rairpredict.models.splits import n_splits_for, stratified_folds
 
-__all__ = ["RiskModel", "make_classifier", "fit_risk_model", "fit_calibration", "MODEL_KINDS"]
+__all__ = ["RiskModel", "make_classifier", "fit_risk_model", "fit_calibration", "MODEL_KINDS", "pipeline_feature_source"]
 
 MODEL_KINDS = ("logistic", "xgboost")
 
+
+def pipeline_feature_source(pipeline: Pipeline) -> dict[str, str]:
+    """Engineered column -> canonical field, from the ClinicalFeatures step that starts ``pipeline``."""
+    pre = pipeline[0]
+    first = pre[0] if isinstance(pre, Pipeline) else pre
+    return dict(getattr(first, "feature_source_", {}))
 
 def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_weight: float = 1.0):
     """Un-fitted classifier of ``kind`` with ``params``.
@@ -233,9 +239,7 @@ class RiskModel:
     @property
     def feature_source(self) -> dict[str, str]:
         """Engineered column -> canonical field (for explanations)."""
-        pre = self.pipeline[0]
-        first = pre[0] if isinstance(pre, Pipeline) else pre
-        return dict(getattr(first, "feature_source_", {}))
+        return pipeline_feature_source(self.pipeline)
 
     # ---------------------------------------------------------------- persistence
     def to_files(self) -> dict:

@@ -275,9 +275,9 @@ class SurvivalModel:
     @property
     def feature_source(self) -> dict[str, str]:
         """Engineered column -> canonical field (for explanations)."""
-        pre = self.pipeline[0]
-        first = pre[0] if isinstance(pre, Pipeline) else pre
-        return dict(getattr(first, "feature_source_", {}))
+        from rairpredict.models.risk_model import pipeline_feature_source
+
+        return pipeline_feature_source(self.pipeline)
 
     # ---------------------------------------------------------------- persistence (pickle-free artifact)
     def to_files(self) -> dict:

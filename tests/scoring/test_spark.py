@@ -84,3 +84,44 @@ def test_spark_udf_refuses_tampered_model(spark, logged, cohort, tmp_path):
         udf = mlflow.pyfunc.spark_udf(spark, str(tampered), result_type="patient_id string, probability double",
                                       env_manager="local")
         sdf.select(udf(F.struct(*sdf.columns)).alias("s")).select("s.*").toPandas()
+
+
+def test_spark_udf_gives_a_survival_models_horizon_risks(spark, timed_rair_cohort, tmp_path):
+    """Time-to-event models go through the same pyfunc: Spark returns risk by every horizon, as in process."""
+    import mlflow
+    from pathlib import Path
+    from pyspark.sql import functions as F
+
+    from rairpredict.cohort.contract import load_contract
+    from rairpredict.models.survival import fit_survival_model
+    from rairpredict.scoring.pyfunc import log_risk_model
+    from rairpredict.tracking import configure_tracking
+
+    table, time, event = timed_rair_cohort
+    model = fit_survival_model(table, time, event, features=["age_years", "histology", "m_stage", "tg_stim_ng_ml",
+                                                             "structural_disease_pre"],
+                               decision_point="pre_therapy", kind="cox", horizons=(1.5, 3, 5), band_horizon=3,
+                               target="rair_time", seed=0)
+    previous = mlflow.get_tracking_uri()
+    configure_tracking(f"sqlite:///{tmp_path / 'mlflow.db'}", repo_root=tmp_path)
+    try:
+        exp = mlflow.create_experiment("spark-survival", artifact_location=(tmp_path / "mlruns").as_uri())
+        with mlflow.start_run(experiment_id=exp):
+            info = log_risk_model(model, "model", explain=0)
+        local = str(Path(mlflow.artifacts.download_artifacts(info.model_uri, dst_path=str(tmp_path / "dl"))))
+    finally:
+        mlflow.set_tracking_uri(previous)
+        mlflow.set_registry_uri(previous)
+    contract = load_contract()
+    rows = table.head(50).reset_index(drop=True)
+    data = to_pyfunc_input(rows[[c for c in rows.columns if c in contract]])
+    schema = input_schema().as_spark_schema()
+    sdf = spark.createDataFrame(data[schema.fieldNames()], schema=schema)
+    udf = mlflow.pyfunc.spark_udf(spark, local, env_manager="local", params={"explain": 0},
+                                  result_type="patient_id string, `risk_1.5y` double, risk_3y double, risk_5y double")
+    scored = sdf.select(udf(F.struct(*sdf.columns)).alias("s")).select("s.*").toPandas()
+    expected = model.predict_risk_horizons(rows)
+    merged = rows[["patient_id"]].join(expected).merge(scored, on="patient_id", suffixes=("", "_spark"))
+    assert len(merged) == 50
+    for h in ("1.5y", "3y", "5y"):
+        np.testing.assert_allclose(merged[f"risk_{h}_spark"], merged[f"risk_{h}"], rtol=0, atol=1e-6)

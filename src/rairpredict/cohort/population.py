@@ -37,7 +37,6 @@ Examples
 """
 from __future__ import annotations
 
-import difflib
 import math
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -45,6 +44,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
+from rairpredict.configfile import did_you_mean
 from rairpredict.errors import ConfigError
 
 __all__ = ["PopulationRule", "parse_population", "apply_population", "value_key", "OPERATORS",
@@ -181,8 +181,7 @@ def _check_operator(op, arg, where, key, categories) -> Any:
             _fail(where, key, f"{v!r} is not a single value" + ("; for a list use 'in'" if isinstance(v, list)
                                                                  else ""))
         if categories is not None and value_key(v) not in {value_key(c) for c in categories}:
-            close = difflib.get_close_matches(str(v), list(categories), n=1, cutoff=0.5)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(str(v), list(categories), cutoff=0.5)
             _fail(where, key, f"{v!r} is not an allowed value {list(categories)}{hint}")
     return tuple(arg) if op in ("in", "not_in") else arg
 
@@ -212,8 +211,7 @@ def parse_population(raw, *, known_columns=None, categories_of: Callable[[str], 
         column = str(column)
         key = f"population.{column}"
         if known_columns is not None and column not in known_columns:
-            close = difflib.get_close_matches(column, list(known_columns), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(column, list(known_columns), cutoff=0.6)
             _fail(at(column), key, f"unknown column {column!r} (not canonical, not an extra column of the "
                                    f"cohort config){hint}")
         categories = categories_of(column) if categories_of else None
@@ -224,8 +222,7 @@ def parse_population(raw, *, known_columns=None, categories_of: Callable[[str], 
             _fail(at(column), key, f"empty rule; operators: {list(OPERATORS)}")
         for op, arg in ops.items():
             if op not in OPERATORS:
-                close = difflib.get_close_matches(str(op), OPERATORS, n=1, cutoff=0.5)
-                hint = f"; did you mean {close[0]!r}?" if close else ""
+                hint = did_you_mean(str(op), OPERATORS, cutoff=0.5)
                 _fail(at(column, op), f"{key}.{op}", f"unknown operator; allowed: {list(OPERATORS)}{hint}")
             value = _check_operator(op, arg, at(column, op), f"{key}.{op}", categories)
             rules.append(PopulationRule(column, op, value, at(column, op)))
@@ -248,8 +245,7 @@ def apply_population(rules, table: pd.DataFrame) -> tuple[pd.Series, list[dict]]
     flow = []
     for rule in rules:
         if rule.column not in table.columns:
-            close = difflib.get_close_matches(rule.column, [str(c) for c in table.columns], n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(rule.column, [str(c) for c in table.columns], cutoff=0.6)
             _fail(rule.where, f"population.{rule.column}",
                   f"column {rule.column!r} is not in the cohort{hint}")
         values = table[rule.column]

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rairpredict import __version__
+from rairpredict.cohort.population import apply_population
 from rairpredict.evaluation import harrell_c, reverse_km_followup, riley_survival_sample_size
 from rairpredict.experiment.survival_summary import oracle_survival_summary, summarise_survival_repeats
 from rairpredict.experiment.survival_validation import cross_validate_survival, tune_survival
@@ -110,7 +111,8 @@ def load_survival_data(cfg, spec: TimeToEventSpec, *, table: pd.DataFrame | None
     else:
         synthetic = bool(any(load_contract().is_oracle(c) for c in table.columns))
         cohort_name = cohort_name or ("simulated" if synthetic else "given table")
-    in_pop, flow = _population(cfg, table)
+    in_pop, flow = apply_population(cfg.population_rules, table)
+    in_pop = np.asarray(in_pop, dtype=bool)
     outcome = compute_time_to_event(spec, table)
     known = in_pop & outcome["event"].notna().to_numpy()
     sub = table.loc[known].reset_index(drop=True)
@@ -123,26 +125,12 @@ def load_survival_data(cfg, spec: TimeToEventSpec, *, table: pd.DataFrame | None
     assert counts["rows_in"] == counts["outside_population"] + counts["outcome_unknown"] + counts["rows_used"]
     counts["unknown_reasons"] = {str(k): int(v) for k, v in reasons.items()}
     counts["population_flow"] = flow
-    groups = target_data.patient_groups(sub) if hasattr(target_data, "patient_groups") else None
+    groups = target_data.patient_groups(sub)
     oracle_cols = _oracle_columns(spec, sub, spec.horizons)
     # The oracle is the truth given pre-therapy features: other decision points get no oracle share.
     oracle = sub[oracle_cols].to_numpy(float) if oracle_cols and cfg.decision_point == "pre_therapy" else None
     return SurvivalData(sub, outcome.loc[known, "time"].to_numpy(float), outcome.loc[known, "event"].to_numpy(bool),
                         str(cohort_name), synthetic, groups, oracle, counts)
-
-
-def _population(cfg, table):
-    """Population mask and per-rule flow, with whichever population API the experiment layer provides."""
-    from rairpredict.experiment import data as target_data
-
-    rules = getattr(cfg, "population", None) or {}
-    try:
-        from rairpredict.cohort.population import apply_population, parse_population
-    except ImportError:  # older layout: a dict of simple rules
-        return target_data._population_mask(table, rules).to_numpy(), []
-    parsed = rules if isinstance(rules, (list, tuple)) else parse_population(rules)
-    keep, flow = apply_population(parsed, table)
-    return np.asarray(keep, dtype=bool), flow
 
 
 def choose_final_model(metrics: pd.DataFrame) -> tuple[str, str]:

@@ -9,9 +9,10 @@ is predicted once: a log-hazard and the risk by every horizon.
 
 Examples
 --------
->>> from rairpredict.experiment.survival_validation import survival_search_space_names
->>> survival_search_space_names("cox")
-['alpha']
+>>> import numpy as np
+>>> from rairpredict.experiment.survival_validation import survival_splits
+>>> len(survival_splits(np.array([0, 1] * 10), folds=5, repeats=2, seed=0))
+10
 """
 from __future__ import annotations
 
@@ -25,58 +26,19 @@ from joblib import Parallel, delayed
 
 from rairpredict.evaluation import cox_partial_loglik
 from rairpredict.features import make_preprocessor
-from rairpredict.models.survival import fit_survival_model, make_survival_estimator
-
-optuna.logging.set_verbosity(optuna.logging.WARNING)
-
-__all__ = ["survival_splits", "tune_survival", "cross_validate_survival", "SurvivalCV",
-           "suggest_survival_params", "survival_search_space_names"]
+from rairpredict.experiment.tuning import suggest_params
+from rairpredict.models.splits import n_splits_for, stratified_folds
+from rairpredict.models.survival import fit_survival_model, make_survival_estimator, structured_outcome
 
 
-def suggest_survival_params(trial: optuna.Trial, kind: str) -> dict:
-    """One parameter set of ``kind`` (search spaces kept small, as for binary models)."""
-    if kind == "cox":
-        return {"alpha": trial.suggest_float("alpha", 1e-2, 1e3, log=True)}
-    if kind == "xgboost_cox":
-        return {
-            "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
-            "max_depth": trial.suggest_int("max_depth", 1, 3),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
-            "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 20.0, log=True),
-            "subsample": trial.suggest_float("subsample", 0.6, 1.0),
-            "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 10.0, log=True),
-        }
-    raise ValueError(f"no search space for survival model kind {kind!r}")
-
-
-def survival_search_space_names(kind: str) -> list[str]:
-    """Names of the tuned parameters of ``kind``."""
-    fixed = optuna.trial.FixedTrial({"alpha": 1.0, "n_estimators": 100, "max_depth": 2, "learning_rate": 0.05,
-                                     "min_child_weight": 1.0, "subsample": 0.8, "reg_lambda": 1.0})
-    return list(suggest_survival_params(fixed, kind))
+__all__ = ["survival_splits", "tune_survival", "cross_validate_survival", "SurvivalCV"]
 
 
 def survival_splits(event, *, folds: int, repeats: int, seed: int, groups=None):
-    """(repeat, train_idx, test_idx) for every outer fold; stratified by event, grouped by patient if given."""
-    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-    event = np.asarray(event, dtype=int)
-    folds = int(max(2, min(folds, np.bincount(event, minlength=2).min())))
-    out = []
-    for r in range(repeats):
-        if groups is None:
-            cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed + r)
-            out.extend((r, tr, te) for tr, te in cv.split(np.zeros(len(event)), event))
-        else:
-            cv = StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=seed + r)
-            out.extend((r, tr, te) for tr, te in cv.split(np.zeros(len(event)), event, groups))
-    return out
-
-
-def _structured(time, event):
-    from sksurv.util import Surv
-
-    return Surv.from_arrays(event=np.asarray(event, dtype=bool), time=np.asarray(time, dtype=float))
+    """(repeat, train_idx, test_idx) for every fold of every repeat: stratified by event, grouped by patient."""
+    n_splits = max(2, n_splits_for(event, folds, groups))
+    return [(r, tr, te) for r in range(repeats)
+            for tr, te in stratified_folds(event, n_splits, seed=seed + r, groups=groups)]
 
 
 @dataclass
@@ -101,10 +63,10 @@ def tune_survival(table: pd.DataFrame, time, event, *, features, decision_point:
         prepared.append((pre.transform(table.iloc[tr]), tr, pre.transform(table.iloc[va]), va))
 
     def objective(trial: optuna.Trial) -> float:
-        params = suggest_survival_params(trial, kind)
+        params = suggest_params(trial, kind)
         scores = []
         for step, (X_tr, tr, X_va, va) in enumerate(prepared):
-            est = make_survival_estimator(kind, params, seed).fit(X_tr, _structured(time[tr], event[tr]))
+            est = make_survival_estimator(kind, params, seed).fit(X_tr, structured_outcome(time[tr], event[tr]))
             scores.append(cox_partial_loglik(time[va], event[va], est.log_hazard(X_va)))
             trial.report(float(np.mean(scores)), step)
             if trial.should_prune():

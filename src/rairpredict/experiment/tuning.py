@@ -44,12 +44,23 @@ def suggest_params(trial: optuna.Trial, kind: str) -> dict:
             "colsample_bytree": trial.suggest_float("colsample_bytree", 0.5, 1.0),
             "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 10.0, log=True),
         }
+    if kind == "cox":  # ridge penalty of the Cox partial likelihood (time-to-event targets)
+        return {"alpha": trial.suggest_float("alpha", 1e-2, 1e3, log=True)}
+    if kind == "xgboost_cox":  # shallower trees than the binary model: fewer events carry the signal
+        return {
+            "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
+            "max_depth": trial.suggest_int("max_depth", 1, 3),
+            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
+            "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 20.0, log=True),
+            "subsample": trial.suggest_float("subsample", 0.6, 1.0),
+            "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 10.0, log=True),
+        }
     raise ValueError(f"no search space for model kind {kind!r}")
 
 
 def search_space_names(kind: str) -> list[str]:
     """Names of the tuned parameters of ``kind``."""
-    trial = optuna.trial.FixedTrial({"C": 1.0, "n_estimators": 100, "max_depth": 3, "learning_rate": 0.1,
+    trial = optuna.trial.FixedTrial({"C": 1.0, "alpha": 1.0, "n_estimators": 100, "max_depth": 3, "learning_rate": 0.1,
                                      "min_child_weight": 1.0, "subsample": 0.8, "colsample_bytree": 0.8,
                                      "reg_lambda": 1.0})
     return list(suggest_params(trial, kind))

@@ -53,6 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rairpredict.cohort.population import value_key
 from rairpredict.errors import ConfigError
 
 __all__ = ["TimeToEventSpec", "parse_time_to_event", "compute_time_to_event", "TIME_UNITS_IN_YEARS",
@@ -167,21 +168,7 @@ def _fail(where: str, rule: str):
 def _codes(values, where: str, key: str) -> tuple[str, ...]:
     if not isinstance(values, (list, tuple)) or not values:
         _fail(where, f"'{key}' must be a non-empty list of values")
-    return tuple(_norm(v) for v in values)
-
-
-def _norm(value) -> str:
-    """Compare codes as text: case and spaces ignored, 1 == "1" == 1.0, yes/true == True."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float, np.integer, np.floating)) and float(value).is_integer():
-        return str(int(value))
-    text = str(value).strip().lower()
-    try:
-        number = float(text)
-        return str(int(number)) if number.is_integer() else str(number)
-    except ValueError:
-        return {"yes": "true", "no": "false"}.get(text, text)
+    return tuple(k for k in map(value_key, values) if k is not None)
 
 
 def parse_time_to_event(raw: dict, where: str = "target config") -> TimeToEventSpec:
@@ -248,7 +235,7 @@ def _column(table: pd.DataFrame, name: str, what: str) -> pd.Series:
 
 
 def _match(col: pd.Series, codes) -> np.ndarray:
-    keys = col.astype(object).map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else _norm(v))
+    keys = col.astype(object).map(value_key)
     return keys.isin(codes).to_numpy() & keys.notna().to_numpy()
 
 

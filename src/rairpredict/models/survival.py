@@ -46,7 +46,7 @@ from sklearn.pipeline import Pipeline
 from rairpredict.features import make_preprocessor
 
 __all__ = ["SurvivalModel", "fit_survival_model", "make_survival_estimator", "SURVIVAL_KINDS",
-           "survival_target", "HorizonRisk"]
+           "survival_target", "structured_outcome", "HorizonRisk"]
 
 SURVIVAL_KINDS = ("cox", "xgboost_cox")
 
@@ -110,7 +110,8 @@ def make_survival_estimator(kind: str, params: dict | None = None, seed: int = 0
     raise ValueError(f"unknown survival model kind {kind!r}; expected one of {SURVIVAL_KINDS}")
 
 
-def _structured(time, event):
+def structured_outcome(time, event):
+    """scikit-survival's structured ``(event, time)`` array."""
     from sksurv.util import Surv
 
     return Surv.from_arrays(event=np.asarray(event, dtype=bool), time=np.asarray(time, dtype=float))
@@ -137,7 +138,7 @@ class Recalibration:
         lp = np.asarray(lp, dtype=float)
         slope = 1.0
         if np.std(lp) > 0:
-            cox = CoxPHSurvivalAnalysis(alpha=0.0, ties="breslow").fit(lp.reshape(-1, 1), _structured(time, event))
+            cox = CoxPHSurvivalAnalysis(alpha=0.0, ties="breslow").fit(lp.reshape(-1, 1), structured_outcome(time, event))
             slope = float(cox.coef_[0])
         br = BreslowEstimator().fit(slope * lp, np.asarray(event, dtype=bool), np.asarray(time, dtype=float))
         return cls(slope, np.asarray(br.cum_baseline_hazard_.x, float), np.asarray(br.cum_baseline_hazard_.y, float))
@@ -305,15 +306,14 @@ class SurvivalModel:
 
 
 def _oof_log_hazard(table, time, event, features, decision_point, kind, params, seed, folds) -> np.ndarray:
-    from sklearn.model_selection import StratifiedKFold
+    from rairpredict.models.splits import stratified_folds
 
     lp = np.zeros(len(time))
-    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for tr, te in cv.split(np.zeros(len(time)), event.astype(int)):
+    for tr, te in stratified_folds(event, folds, seed=seed):
         pipe = _pipeline(features, decision_point, kind, params, seed)
         pipe[:-1].fit(table.iloc[tr])
         X_tr = pipe[:-1].transform(table.iloc[tr])
-        pipe[-1].fit(X_tr, _structured(time[tr], event[tr]))
+        pipe[-1].fit(X_tr, structured_outcome(time[tr], event[tr]))
         lp[te] = pipe[-1].log_hazard(pipe[:-1].transform(table.iloc[te]))
     return lp
 
@@ -337,7 +337,7 @@ def fit_survival_model(table: pd.DataFrame, time, event, *, features: list[str],
     event = np.asarray(event, dtype=bool)
     pipeline = _pipeline(features, decision_point, kind, params, seed)
     pipeline[:-1].fit(table)
-    pipeline[-1].fit(pipeline[:-1].transform(table), _structured(time, event))
+    pipeline[-1].fit(pipeline[:-1].transform(table), structured_outcome(time, event))
     folds = int(min(inner_folds, event.sum(), (~event).sum()))
     if folds >= 2:
         lp = _oof_log_hazard(table, time, event, features, decision_point, kind, params, seed, folds)

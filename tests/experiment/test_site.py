@@ -34,8 +34,9 @@ def _fig(result, name):
 def test_recalibration_restores_calibration_on_held_out_site_data(site_files, capsys):
     root, update, holdout = site_files
     before = evaluate_model(None, holdout, "rair", tracking=False, n_boot=0)
-    oe, lo, hi = _fig(before, "oe_ratio")
-    assert not lo <= 1 <= hi and before.validation.verdicts["calibration"].startswith("Miscalibrated")
+    outside = [name for name, ideal in (("oe_ratio", 1.0), ("cal_slope", 1.0), ("cal_intercept", 0.0))
+               if not _fig(before, name)[1] <= ideal <= _fig(before, name)[2]]
+    assert outside and before.validation.verdicts["calibration"].startswith("Miscalibrated")
     assert [d["input"] for d in before.shift["inputs_absent"]] == ["tc99m_uptake_pct"]
 
     upd = recalibrate_model(None, update, "rair", register=True)

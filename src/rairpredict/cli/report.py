@@ -39,8 +39,31 @@ def add_model_card(sub) -> None:
     _args.add_output(p, "Markdown card (default: print to stdout)", required=False, legacy=("--out",),
                      metavar="MD")
     p.add_argument("--html", metavar="HTML", help="HTML card")
+    p.add_argument("--input-shift", metavar="JSON",
+                   help="input-shift summary of a batch scored at a site (<OUT>.input_shift.json written by "
+                        "`rairpredict score`): shown as a banner and a section of the card")
     _args.add_common(p)
     p.set_defaults(func=_cmd_model_card)
+
+
+def _read_shift(path) -> dict | None:
+    """The ``<OUT>.input_shift.json`` summary, or a one-line error naming the file and what is wrong."""
+    import json
+    from pathlib import Path
+
+    from rairpredict.errors import UsageError
+
+    if path is None:
+        return None
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise UsageError(f"{path}: not an input-shift summary ({exc}); give the <OUT>.input_shift.json file "
+                        "that `rairpredict score` wrote beside its output") from None
+    if not isinstance(doc, dict) or not {"n_rows", "message", "inputs"} <= set(doc):
+        raise UsageError(f"{path}: not an input-shift summary (keys n_rows, message, inputs expected); give the "
+                        "<OUT>.input_shift.json file that `rairpredict score` wrote beside its output")
+    return doc
 
 
 def _cmd_model_card(args) -> int:
@@ -49,12 +72,14 @@ def _cmd_model_card(args) -> int:
     from rairpredict.cohort.io import check_paths
     from rairpredict.report import render_model_card, write_model_card
 
-    check_paths(inputs={"model": args.model}, outputs={"card": args.output, "HTML card": args.html})
-    use_store()  # the card reads the model's MLflow run
+    check_paths(inputs={"model": args.model, "input-shift summary": args.input_shift},
+                outputs={"card": args.output, "HTML card": args.html})
+    shift = _read_shift(args.input_shift)
+    use_store()  # the card reads the model's MLflow run and its external validations
     model = load_model_arg(args)
     if args.output is None and args.html is None:
-        print(render_model_card(model), end="")
+        print(render_model_card(model, shift=shift), end="")
         return 0
-    paths = [str(p) for p in write_model_card(model, args.output, args.html)]
+    paths = [str(p) for p in write_model_card(model, args.output, args.html, shift=shift)]
     emit(args, {"model_card": paths}, "\n".join(f"model card: {p}" for p in paths))
     return 0

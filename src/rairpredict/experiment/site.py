@@ -176,7 +176,8 @@ def _model_facts(model) -> dict:
             else str(meta.get("version")), "target": model.target, "kind": model.kind,
             "run_id": ml.get("run_id"), "development_cohort": cohort.get("name"),
             "development_prevalence": cohort.get("prevalence"), "threshold": meta.get("threshold"),
-            "calibration": model.calibration.method}
+            "calibration": model.calibration.method,
+            "fingerprint": model.fingerprint() if hasattr(model, "fingerprint") else None}
 
 
 def _score(model, table):
@@ -223,6 +224,7 @@ def _log_evaluation(result: EvaluationResult, cohort: LocalCohort) -> str:
     with mlflow.start_run(experiment_id=exp, run_name=f"evaluate {result.model['name']} on {cohort.name}") as run:
         mlflow.set_tags({"model_name": str(result.model["name"]), "model_version": str(result.model["version"]),
                          "model_run_id": str(result.model["run_id"]), "outcome": cohort.outcome,
+                         "model_fingerprint": str(result.model["fingerprint"]),
                          "kind": "external_validation", "local_cohort_sha256": fp["sha256"]})
         mlflow.log_params({f"data.{k}": v for k, v in fp.items()})
         metrics = {}

@@ -18,15 +18,17 @@ True
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from rairpredict.cohort.contract import load_contract
 from rairpredict.cohort.io import atomic_path
-from rairpredict.report._card_parts import (_NR, _band_observed, _calibration, _fmt, _interpretation, _kv_rows,
+from rairpredict.report._card_parts import (_NR, Section, _band_observed, _calibration, _fmt, _interpretation,
+                                            _kv_rows,
                                             _net_benefit, _participants, _performance, _subgroup_parts, _table_one)
+from rairpredict.report._card_site import (fetch_external_validations, inputs_section, site_section,
+                                           updating_section)
 from rairpredict.report._payload import (JUDGEMENT_STATEMENT, band_table, field_label, model_summary,
                                          stage_text, threshold_text)
 from rairpredict.report._tripod import TRIPOD_AI_CITATION, checklist_rows
@@ -41,17 +43,6 @@ _METRIC_GROUPS = {
     "calibration": ("cal_", "brier", "calibration", "ici", "oe_ratio", "o_e"),
     "decision curve": ("net_benefit", "nb_", "decision"),
 }
-
-
-@dataclass
-class Section:
-    """One card item: a title, paragraphs and optional tables ``(header, rows)``."""
-
-    title: str
-    paragraphs: list[str] = field(default_factory=list)
-    tables: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
-    #: False when the model lacks what the section needs (the checklist then says so)
-    answered: bool = True
 
 
 def fetch_mlflow_run(run_id: str | None) -> dict:
@@ -95,8 +86,13 @@ def _predictor_rows(model) -> list[list[str]]:
     return rows
 
 
-def card_sections(model, *, run: dict | None = None) -> list[Section]:
-    """The card's items (no patient data); the last one is the TRIPOD+AI checklist."""
+def card_sections(model, *, run: dict | None = None, shift: dict | None = None,
+                  validations: list[dict] | None = None) -> list[Section]:
+    """The card's items (no patient data); the last one is the TRIPOD+AI checklist.
+
+    ``shift`` is the input-shift summary of a scored batch (``<OUT>.input_shift.json``);
+    ``validations`` the external validations of this model (:func:`fetch_external_validations`).
+    """
     meta = dict(model.metadata or {})
     s = model_summary(model)
     coh, val = s["cohort"], s["validation"]
@@ -185,11 +181,15 @@ def card_sections(model, *, run: dict | None = None) -> list[Section]:
             f"threshold, calibration); inputs: {len(model.features)} fields listed above. "
             "Predictions in new patients: `rairpredict score`, the MLflow pyfunc, the REST server or the Spark "
             f"UDF, all of the same package (rairpredict {meta.get('package_version') or _NR}, open source)."]),
+        inputs_section(model),
+        updating_section(model),
+        site_section(shift, validations or []),
         Section("Interpretation", _interpretation(val, dev, s)),
         Section("Limitations", (s["limitations"] or [_NR])
                 + ["Next step: external validation at another centre (rairpredict evaluate), with recalibration "
                    "if needed (rairpredict recalibrate)."]),
     ]
+    sections = [sec for sec in sections if sec is not None]
     if metrics:  # figures logged with the MLflow run, as logged
         rows = _metric_rows(metrics, sum(_METRIC_GROUPS.values(), ()))
         if rows:
@@ -223,12 +223,33 @@ def _md_cell(text) -> str:
     return _md_text(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
-def render_model_card(model, *, mlflow_run: bool = True) -> str:
-    """Markdown model card; ``mlflow_run=False`` skips the MLflow look-up."""
-    run = fetch_mlflow_run((model.metadata.get("mlflow") or {}).get("run_id")) if mlflow_run else {}
+def _inputs(model, mlflow_run: bool, shift: dict | None) -> dict:
+    """The card's inputs besides the model: its MLflow run, external validations, a batch's shift summary."""
+    if not mlflow_run:
+        return {"run": {}, "shift": shift, "validations": []}
+    return {"run": fetch_mlflow_run((model.metadata.get("mlflow") or {}).get("run_id")), "shift": shift,
+            "validations": fetch_external_validations(model)}
+
+
+def _banner(shift: dict | None) -> str:
+    """The shift summary's message for the top of the card when inputs are absent or shifted, else ''.
+
+    A few rows outside the training range happen by chance; they are described in the section, not a banner.
+    """
+    shift = shift or {}
+    return shift.get("message") or "" if shift.get("inputs_absent") or shift.get("major_shift") else ""
+
+
+def render_model_card(model, *, mlflow_run: bool = True, shift: dict | None = None) -> str:
+    """Markdown model card; ``mlflow_run=False`` skips the MLflow look-ups.
+
+    ``shift``: the input-shift summary of a batch scored at a site, shown as a banner.
+    """
     name = model_summary(model)["name"]
     lines = [f"# Model card: {name}", ""]
-    for sec in card_sections(model, run=run):
+    if _banner(shift):
+        lines += [f"> **Input warnings at this site.** {_md_text(_banner(shift))}", ""]
+    for sec in card_sections(model, **_inputs(model, mlflow_run, shift)):
         lines += [f"## {sec.title}", ""]
         for p in sec.paragraphs:
             lines += [_md_text(p), ""]
@@ -240,16 +261,16 @@ def render_model_card(model, *, mlflow_run: bool = True) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def render_model_card_html(model, *, mlflow_run: bool = True) -> str:
+def render_model_card_html(model, *, mlflow_run: bool = True, shift: dict | None = None) -> str:
     """The same card as a standalone HTML page (autoescaped, no scripts)."""
     from rairpredict.report._review import _environment
 
-    run = fetch_mlflow_run((model.metadata.get("mlflow") or {}).get("run_id")) if mlflow_run else {}
     return _environment().get_template("card.html").render(
-        name=model_summary(model)["name"], sections=card_sections(model, run=run))
+        name=model_summary(model)["name"], banner=_banner(shift),
+        sections=card_sections(model, **_inputs(model, mlflow_run, shift)))
 
 
-def write_model_card(model, out=None, html=None, *, mlflow_run: bool = True) -> list[Path]:
+def write_model_card(model, out=None, html=None, *, mlflow_run: bool = True, shift: dict | None = None) -> list[Path]:
     """Write the Markdown card to ``out`` and/or the HTML card to ``html`` (atomically)."""
     written = []
     for path, render in ((out, render_model_card), (html, render_model_card_html)):
@@ -257,7 +278,7 @@ def write_model_card(model, out=None, html=None, *, mlflow_run: bool = True) -> 
             continue
         path = Path(path)
         with atomic_path(path) as tmp:
-            tmp.write_text(render(model, mlflow_run=mlflow_run), encoding="utf-8")
+            tmp.write_text(render(model, mlflow_run=mlflow_run, shift=shift), encoding="utf-8")
         written.append(path)
     return written
 

@@ -12,10 +12,22 @@ Examples
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 from rairpredict.evaluation import format_ci
 
 _NR = "not recorded"
+
+
+@dataclass
+class Section:
+    """One card item: a title, paragraphs and optional tables ``(header, rows)``."""
+
+    title: str
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[tuple[list[str], list[list[str]]]] = field(default_factory=list)
+    #: False when the model lacks what the section needs (the checklist then says so)
+    answered: bool = True
 
 
 def _fmt(value, digits: int = 3) -> str:

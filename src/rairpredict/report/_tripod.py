@@ -50,7 +50,7 @@ TRIPOD_AI_ITEMS = [
     ("12c", "Model type, rationale, building steps, tuning, internal validation", "Model type and tuning"),
     ("12d", "Heterogeneity across clusters (centres, countries)", "clusters"),
     ("12e", "Performance measures and plots, model comparison", "Performance"),
-    ("12f", "Model updating arising from evaluation", "updating"),
+    ("12f", "Model updating arising from evaluation", "Model updating"),
     ("12g", "How predictions were calculated in evaluation", "Model specification"),
     ("13", "Class imbalance methods", "imbalance"),
     ("14", "Approaches to model fairness", "Subgroup results"),
@@ -66,12 +66,13 @@ TRIPOD_AI_ITEMS = [
     ("19", "Patient and public involvement", "team"),
     ("20a", "Flow of participants, with and without the outcome", "Participants"),
     ("20b", "Characteristics of the cohort (Table 1), missing data", "Table 1"),
-    ("20c", "Comparison of development and evaluation data distributions", "evaluation"),
+    ("20c", "Comparison of development and evaluation data distributions",
+     "Input shift and external validation"),
     ("21", "Participants and events in each analysis", "Participants"),
     ("22", "Full model specification for predictions in new individuals", "Model specification"),
     ("23a", "Performance with confidence intervals, including key subgroups", "Performance"),
     ("23b", "Heterogeneity of performance across clusters", "clusters"),
-    ("24", "Results of any model updating", "updating"),
+    ("24", "Results of any model updating", "Model updating"),
     ("25", "Overall interpretation, including fairness", "Interpretation"),
     ("26", "Limitations", "Limitations"),
     ("27a", "Handling of poor-quality or unavailable inputs in use", "Missing data and data quality"),
@@ -85,12 +86,13 @@ _RULES = {
                   "study; the study team states assessor qualifications and blinding for a real cohort"),
     "clusters": ("not applicable: a single development cohort without centre identifiers; heterogeneity "
                  "across sites is examined by external validation (rairpredict evaluate)"),
-    "updating": ("not applicable: no updating in development; recalibration at a new site is reported by "
-                 "rairpredict recalibrate"),
+    "Model updating": ("not applicable: no updating in development; recalibration at a new site is "
+                       "reported by rairpredict recalibrate"),
     "imbalance": ("not applicable: no resampling or re-weighting for class imbalance, so predicted risks "
                   "need no correction for it"),
-    "evaluation": ("not applicable: development with internal validation only; an external evaluation "
-                   "compares distributions (input-shift summary of rairpredict evaluate / score)"),
+    "Input shift and external validation": (
+        "not applicable: development with internal validation only; external validations appear here once "
+        "logged by rairpredict evaluate, and a site's input-shift summary with model-card --input-shift"),
     "ethics": "to be completed by the study team: ethics approval and consent of the source study",
     "data": "to be completed by the study team: the availability of the patient data",
 }

@@ -130,3 +130,23 @@ def test_partial_likelihood_equals_the_breslow_definition_with_ties():
     brute = np.mean([lp[i] - np.log(np.exp(lp[time >= time[i]]).sum()) for i in np.flatnonzero(event)])
     assert cox_partial_loglik(time, event, lp) == pytest.approx(brute, rel=1e-12)
     assert cox_partial_loglik(time, event, lp) > cox_partial_loglik(time, event, -lp)
+
+
+def test_horizon_calibration_slope_describes_the_horizon_not_the_whole_follow_up():
+    """A proportional-hazards prediction has cll = log H0(h) + lp at every horizon, a constant shift: over the
+    whole follow-up its Cox slope could not change with h. Truth here: lp acts fully in the first 2 years and not
+    at all after; the slope by 1 year is about 1, the slope by 6 years must be clearly smaller."""
+    rng = np.random.default_rng(5)
+    n = 6000
+    lp = rng.normal(size=n)
+    base = 0.15
+    early = rng.exponential(1 / (base * np.exp(lp)))                 # hazard base * exp(lp) until 2 years
+    late = 2 + rng.exponential(1 / base, n)                            # hazard base (no lp effect) after 2 years
+    t_event = np.where(early <= 2, early, late)
+    t_cens = rng.uniform(0.5, 8, n)
+    time, event = np.minimum(t_event, t_cens), t_event <= t_cens
+    risk = {h: 1 - np.exp(-base * h * np.exp(lp)) for h in (1.0, 6.0)}  # a PH model's risks by h
+    s1 = horizon_calibration(time, event, risk[1.0], 1.0)["slope"]
+    s6 = horizon_calibration(time, event, risk[6.0], 6.0)["slope"]
+    assert 0.9 < s1 < 1.1
+    assert s6 < s1 - 0.15

@@ -77,3 +77,23 @@ def review_scores(review_model, cohort):
     for i, pid in enumerate(HOSTILE_IDS):
         scores.loc[scores.index[i], "patient_id"] = pid
     return scores
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's chromium (installed when missing and root), or the test is skipped with the reason."""
+    from rairpredict.report.screenshots import ensure_chromium
+
+    pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[test]')")
+    try:
+        return ensure_chromium(timeout=600)
+    except RuntimeError as exc:
+        pytest.skip(f"browser tests need Debian's chromium, which could not be installed: {exc}")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium):
+    from rairpredict.report.screenshots import open_browser
+
+    with open_browser(chromium) as b:
+        yield b

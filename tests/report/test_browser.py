@@ -11,27 +11,10 @@ from pathlib import Path
 import pytest
 
 from rairpredict.report import write_review
-from rairpredict.report.screenshots import capture_review, ensure_chromium
+from rairpredict.report.screenshots import capture_review
 
 pytestmark = pytest.mark.slow
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[test]')")
-    try:
-        return ensure_chromium(timeout=600)
-    except RuntimeError as exc:
-        pytest.skip(f"browser tests need Debian's chromium, which could not be installed: {exc}")
-
-
-@pytest.fixture(scope="session")
-def browser(chromium):
-    from rairpredict.report.screenshots import open_browser
-
-    with open_browser(chromium) as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

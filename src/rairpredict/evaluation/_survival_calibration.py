@@ -10,6 +10,11 @@ patients censored before ``h`` are never counted as event-free. Methods:
   of ``cll = log(-log(1 - predicted))`` gives each patient's observed risk;
 * calibration slope: the Cox coefficient of ``cll`` (1 = ideal; < 1 = too
   extreme predictions), with its Wald CI (Crowson et al. 2016, SMMR 25:1692-706);
+* both Cox fits use follow-up administratively censored at the horizon (events
+  after ``h`` count as censored at ``h``), so the figures describe the risks by
+  ``h``. Without it the slope could not depend on the horizon for a
+  proportional-hazards model: its ``cll`` at any horizon is ``log H0(h) + lp``,
+  a constant shift, and a Cox coefficient ignores constant shifts;
 * observed / expected: Kaplan-Meier risk over the mean predicted risk;
 * net benefit (Vickers et al. 2008, BMC Med Inform Decis Mak 8:53): among
   patients above a threshold, the Kaplan-Meier risk by ``h`` stands for the
@@ -104,6 +109,10 @@ def horizon_calibration(time, event, risk, horizon: float, n_knots: int = 3, alp
     km = kaplan_meier(time, event, at=[horizon], alpha=alpha).iloc[0]
     observed, expected = 1 - km["survival"], float(risk.mean())
     cll = cloglog(risk)
+    # follow-up up to the horizon only (see the module docstring): what happens later is not "by h"
+    time, event = np.minimum(time, horizon), event & (time <= horizon)
+    if event.sum() < 2:
+        raise EvaluationInputError(f"event: calibration by {horizon:g} needs at least two events by then")
     slope_fit = _cox(time, event, pd.DataFrame({"cll": cll}))
     z = z_value(alpha)
     b, se = float(slope_fit.params_["cll"]), float(slope_fit.standard_errors_["cll"])

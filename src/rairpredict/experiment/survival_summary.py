@@ -20,11 +20,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rairpredict.evaluation import (EvaluationInputError, harrell_c, horizon_calibration, horizon_net_benefit,
-                                    integrated_brier, ipcw_brier, time_dependent_auc, uno_c)
+from rairpredict.evaluation import (EvaluationInputError, harrell_c, horizon_calibration, horizon_calibration_groups,
+                                    horizon_net_benefit, integrated_brier, ipcw_brier, time_dependent_auc, uno_c)
 
 __all__ = ["survival_metrics", "summarise_survival_repeats", "oracle_survival_summary", "horizon_label",
-           "survival_results_table"]
+           "survival_results_table", "survival_development"]
 
 
 def horizon_label(h: float) -> str:
@@ -128,3 +128,37 @@ def survival_results_table(metrics: pd.DataFrame, oracle: dict, horizons) -> pd.
             line["share of achievable C"] = f"{share:.2f}" if share is not None and np.isfinite(share) else "-"
         out.append(line)
     return pd.DataFrame(out)
+
+
+def survival_development(time, event, risk, model) -> dict:
+    """What the review says about the development cohort, by the band horizon (aggregates only).
+
+    ``risk``: out-of-fold risks by the band horizon. ``calibration``: groups of
+    predicted risk with their Kaplan-Meier observed risk (the records the
+    review's calibration plot draws); ``bands``: patients per risk band and
+    their Kaplan-Meier risk by the horizon (censored patients never counted
+    as event-free).
+    """
+    from rairpredict.evaluation import kaplan_meier
+
+    h = float(model.band_horizon)
+    out: dict = {"horizon": h, "calibration": [], "bands": []}
+    try:
+        groups = horizon_calibration_groups(time, event, risk, h)
+    except EvaluationInputError:
+        groups = None
+    if groups is not None:
+        out["calibration"] = [{"mean_predicted": float(g.predicted), "observed": float(g.observed),
+                               "lo": float(g.observed_lo), "hi": float(g.observed_hi), "n": int(g.n)}
+                              for g in groups.itertuples()]
+    band = np.asarray(model.risk_band(risk), dtype=object)
+    for name in model.band_names:
+        m = band == name
+        rec = {"name": str(name), "n": int(m.sum()), "events": int(np.asarray(event)[m].sum()), "observed_risk": None}
+        if m.sum() and np.asarray(time)[m].min() <= h:
+            rec["observed_risk"] = float(1 - kaplan_meier(np.asarray(time)[m], np.asarray(event)[m],
+                                                          at=[h])["survival"].iloc[0])
+        elif m.sum():
+            rec["observed_risk"] = 0.0  # everyone in the band followed beyond h without an event
+        out["bands"].append(rec)
+    return out

@@ -36,7 +36,8 @@ import pandas as pd
 from rairpredict import __version__
 from rairpredict.cohort.population import apply_population
 from rairpredict.evaluation import harrell_c, reverse_km_followup, riley_survival_sample_size
-from rairpredict.experiment.survival_summary import oracle_survival_summary, summarise_survival_repeats
+from rairpredict.experiment.survival_summary import (oracle_survival_summary, summarise_survival_repeats,
+                                                     survival_development)
 from rairpredict.experiment.survival_validation import cross_validate_survival, tune_survival
 from rairpredict.features import make_preprocessor
 from rairpredict.labels.time_to_event import TimeToEventSpec, compute_time_to_event
@@ -251,6 +252,9 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
                          "competing events count as events (composite outcome)" if spec.competing_method ==
                          "composite" else "no competing event declared") + "."),
     })
+    # the review's calibration plot and band meanings: out-of-fold risks of the first repeat by the band horizon
+    jb = horizons.index(float(spec.band_horizon))
+    model.metadata["survival_development"] = survival_development(data.time, data.event, oof[final].risk[0][:, jb], model)
     # Table 1 by event (seen during follow-up) vs censored, with the follow-up itself as a row
     from rairpredict.evaluation.table_one import table_one, table_one_records
 

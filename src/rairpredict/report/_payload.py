@@ -19,6 +19,7 @@ import pandas as pd
 from rairpredict import __version__
 from rairpredict.cohort.contract import load_contract
 from rairpredict.errors import ContractError
+from rairpredict.report._survival import is_survival, survival_payload, survival_validation, years_text
 from rairpredict.report._words import (category_text, cohort_words, count_of, input_warning_text, outcome_words,
                                        patients, pct, plain, reason_sentence)
 
@@ -141,22 +142,31 @@ def band_table(model) -> list[dict]:
     development cohort, N of M patients in this band had the outcome"), from
     the out-of-fold counts training stores in ``metadata["development"]``.
     """
-    stored = {b.get("name"): b for b in ((model.metadata or {}).get("development") or {}).get("bands", [])}
+    meta = model.metadata or {}
+    # a survival model's development facts are by its band horizon (Kaplan-Meier), stored under their own key
+    dev_all = meta.get("survival_development") if is_survival(model) else meta.get("development")
+    stored = {b.get("name"): b for b in (dev_all or {}).get("bands", [])}
     names, cuts = list(model.band_names), [float(c) for c in model.bands]
     colours = _PALETTES.get(len(names)) or [_PALETTES[5][min(4, round(4 * i / max(len(names) - 1, 1)))]
                                             for i in range(len(names))]
     edges = [0.0, *cuts, 1.0]
+    # a survival model's bands are on its risk by one horizon: say which
+    what = f"predicted risk by {years_text(model.band_horizon)}" if is_survival(model) else "predicted probability"
     out = []
     for i, name in enumerate(names):
         lo, hi = edges[i], edges[i + 1]
         if i == 0:
-            meaning = f"predicted probability below {_pct(hi)}"
+            meaning = f"{what} below {_pct(hi)}"
         elif i == len(names) - 1:
-            meaning = f"predicted probability {_pct(lo)} or more"
+            meaning = f"{what} {_pct(lo)} or more"
         else:
-            meaning = f"predicted probability from {_pct(lo)} to below {_pct(hi)}"
+            meaning = f"{what} from {_pct(lo)} to below {_pct(hi)}"
         dev = stored.get(str(name))
-        if dev is not None and dev.get("n") is not None:
+        if dev is not None and dev.get("observed_risk") is not None:  # censored follow-up: Kaplan-Meier
+            observed = (f"In the development cohort, {pct(dev['observed_risk'], 1)} of the {patients(dev['n'])} in "
+                        f"this band had the outcome by {years_text(model.band_horizon)} (Kaplan-Meier estimate)."
+                        if dev["n"] else "No patient of the development cohort fell in this band.")
+        elif dev is not None and dev.get("n") is not None:
             observed = (f"In the development cohort, {count_of(dev['events'], dev['n'])} in this band had the "
                         "outcome." if dev["n"] else "No patient of the development cohort fell in this band.")
         else:
@@ -205,13 +215,15 @@ def model_summary(model) -> dict:
         "base_rate": cohort.get("prevalence"),
         "threshold": _clean(meta.get("threshold")),
         "threshold_text": threshold_text(model),
-        "calibration": list(((meta.get("development") or {}).get("calibration")) or []),
+        "calibration": list(((meta.get("survival_development" if is_survival(model) else "development") or {})
+                             .get("calibration")) or []),
         "decision_point": model.decision_point,
         "decision_point_text": stage_text(model.decision_point),
         "kind": model.kind,
         "intended_use": meta.get("intended_use"),
         "features": [{"field": f, "label": field_label(f), "unit": _unit(f)} for f in model.features],
         "no_discrimination": (val.get("auroc_lo") is not None and float(val["auroc_lo"]) <= 0.5),
+        "survival": survival_validation(model) if is_survival(model) else None,
         "cohort": {k: _clean(cohort.get(k)) for k in ("name", "synthetic", "n", "events", "prevalence")},
         "validation": {k: _clean(val.get(k)) for k in (
             "protocol", "auroc", "auroc_lo", "auroc_hi", "cal_slope", "cal_slope_lo",
@@ -300,6 +312,8 @@ def _reasons(scores: pd.DataFrame, idx: list[int]) -> list[list[dict]]:
     for i in idx:
         for part in ("feature", "value", "unit", "log_odds", "direction", "prob_change"):  # column names
             name = f"reason_{i}_{part}"
+            if part == "log_odds" and name not in scores.columns:
+                name = f"reason_{i}_log_hazard"  # a survival model's contributions (scoring names them so)
             cols[(i, part)] = scores[name].tolist() if name in scores.columns else [None] * len(scores)
     out = []
     for r in range(len(scores)):
@@ -348,6 +362,10 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
     scores = scores.reset_index(drop=True)
     bands = band_table(model)
     summary = model_summary(model)
+    survival, curves = survival_payload(scores, model, proba) if is_survival(model) else (None, None)
+    if survival is not None:
+        c_lo = summary["survival"]["c_index_lo"]
+        summary["no_discrimination"] = c_lo is not None and c_lo <= 0.5
     inputs = canonical_inputs(scores)
     input_fields = list(dict.fromkeys([f for f in model.features if f in inputs.columns]
                                       + list(inputs.columns)))
@@ -391,6 +409,7 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
             "inputs": rows,
             "filters": {f: format_value(inputs[f].iloc[r]) for f in filters},
             "published": pub,
+            **(curves[r] if curves is not None else {}),
         })
     meta = model.metadata or {}
     banner = []
@@ -420,5 +439,6 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
         "filters": [{"field": f, "label": field_label(f), "short": f.replace("_", " ").capitalize()}
                     for f in filters],
         "banner": banner,
+        "survival": survival,
         "patients": patients_,
     }

@@ -98,7 +98,9 @@ def render_review(scores: pd.DataFrame, model, *, title: str | None = None) -> s
         model=model_info, bands=payload["bands"], banner=payload["banner"],
         base_rate=(count_of(cohort["events"], cohort["n"]) if cohort.get("n") and cohort.get("events") is not None
                    else pct(base, 1) if base is not None else None),
-        protocol=plain_protocol(model_info["validation"].get("protocol")),
+        protocol=(model_info["survival"]["protocol"] if model_info.get("survival")
+                  else plain_protocol(model_info["validation"].get("protocol"))),
+        survival=payload["survival"],
         kind_text=KIND_WORDS.get(model_info["kind"], str(model_info["kind"])),
         calibration_svg=Markup(calibration_svg(model_info["calibration"], model_info["threshold"])),
         css=Markup(_asset("review.css")), js=Markup(js), script_hash=_csp_hash(js),

@@ -163,7 +163,8 @@ def reason_sentence(label: str, value: str, unit: str, direction: str, prob_chan
 
 #: Model kinds in words.
 KIND_WORDS = {"xgboost": "gradient-boosted trees", "logistic": "logistic regression",
-              "stacked": "an ensemble of models"}
+              "stacked": "an ensemble of models", "cox": "a Cox proportional-hazards regression",
+              "xgboost_cox": "gradient-boosted trees for survival (Cox)"}
 
 
 def plain_protocol(text) -> str:

@@ -5,6 +5,7 @@
   var P = D.patients;
   var bandIndex = {}, bandInfo = {};
   D.bands.forEach(function (b, i) { bandIndex[b.name] = i; bandInfo[b.name] = b; });
+  var S = D.survival;  // a time-to-event model: risks by several horizons and a curve per patient
   var state = { key: "p", dir: -1, band: "", search: "", filters: {}, view: [], current: -1 };
 
   function $(id) { return document.getElementById(id); }
@@ -25,10 +26,18 @@
   // ------------------------------------------------------------------ columns
   var columns = [
     { key: "id", label: "Patient ID", value: function (p) { return p.id; }, cls: "pid" },
-    { key: "p", label: "Predicted risk", value: function (p) { return p.p; }, cls: "num" },
+    { key: "p", label: S ? "Risk by " + S.band_horizon_label : "Predicted risk", value: function (p) { return p.p; }, cls: "num" },
     { key: "band", label: "Band", value: function (p) { return bandIndex[p.band] === undefined ? -1 : bandIndex[p.band]; } },
     { key: "reason", label: "Main reason", value: function (p) { return p.reasons.length ? p.reasons[0].short : ""; } }
   ];
+  if (S) {
+    var at = 2;  // after the band-horizon risk, before the band (as row() inserts the cells)
+    S.horizons.forEach(function (h, j) {
+      if (h.band) { return; }  // the band horizon's risk is the "p" column
+      columns.splice(at++, 0, { key: "h:" + j, label: "Risk by " + h.label, cls: "num",
+        value: function (p) { return p.horizon_risks[j]; } });
+    });
+  }
   D.filters.forEach(function (f) {
     columns.push({ key: "f:" + f.field, label: f.short, value: function (p) { return p.filters[f.field] || ""; } });
   });
@@ -93,7 +102,7 @@
     b.type = "button";
     b.addEventListener("click", function () {
       if (state.key === c.key) { state.dir = -state.dir; }
-      else { state.key = c.key; state.dir = (c.key === "p" || c.key === "band" || c.key === "flags") ? -1 : 1; }
+      else { state.key = c.key; state.dir = (c.key === "p" || c.key === "band" || c.key === "flags" || c.key.indexOf("h:") === 0) ? -1 : 1; }
       render();
     });
     th.appendChild(b);
@@ -135,6 +144,9 @@
     var band = el("td");
     band.appendChild(chip(p.band));
     tr.appendChild(band);
+    if (S) {
+      S.horizons.forEach(function (h, j) { if (!h.band) { tr.insertBefore(el("td", pct(p.horizon_risks[j]), "num"), band); } });
+    }
     tr.appendChild(el("td", p.reasons.length ? p.reasons[0].short : ""));
     D.filters.forEach(function (f) { tr.appendChild(el("td", p.filters[f.field] || "")); });
     var flags = el("td");
@@ -198,6 +210,64 @@
       li.appendChild(track);
       list.appendChild(li);
     });
+  }
+
+  // ------------------------------------------------------------------ survival curve (SVG built from numbers)
+  var SVGNS = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, text) {
+    var e = document.createElementNS(SVGNS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });
+    if (text !== undefined) { e.textContent = String(text); }
+    return e;
+  }
+  function survival(p) {
+    var body = $("pv-horizons");
+    body.replaceChildren();
+    S.horizons.forEach(function (h, j) {
+      var tr = el("tr");
+      tr.appendChild(el("td", "by " + h.label + (h.band ? " (bands are on this risk)" : "")));
+      var td = el("td", pct(p.horizon_risks[j]) + " ", "num");
+      if (h.band) { td.appendChild(chip(p.band)); }
+      tr.appendChild(td);
+      body.appendChild(tr);
+    });
+    var W = 340, H = 220, L = 44, R = 12, T = 12, B = 34;
+    var tmax = S.times[S.times.length - 1] || 1;
+    var top = Math.max(p.curve[p.curve.length - 1] || 0, S.cuts.length ? S.cuts[S.cuts.length - 1] : 0);
+    var caps = [0.1, 0.2, 0.3, 0.5, 0.75, 1.0], ymax = 1.0;
+    for (var c = 0; c < caps.length; c++) { if (top * 1.1 <= caps[c]) { ymax = caps[c]; break; } }
+    function x(t) { return L + (W - L - R) * t / tmax; }
+    function y(r) { return T + (H - T - B) * (1 - Math.min(r, ymax) / ymax); }
+    var g = svg("svg", { viewBox: "0 0 " + W + " " + H, "class": "survival-curve", role: "img",
+      "aria-label": "Predicted risk of " + D.model.outcome + " over time for this patient" });
+    g.appendChild(svg("rect", { x: L, y: T, width: W - L - R, height: H - T - B, fill: "#fafbfc", stroke: "#c5ccd6" }));
+    for (var k = 0; k <= 5; k++) {
+      var v = ymax * k / 5;
+      g.appendChild(svg("text", { x: L - 5, y: y(v) + 3, "font-size": 10, "text-anchor": "end" }, Math.round(100 * v) + "%"));
+    }
+    S.horizons.forEach(function (h) {
+      g.appendChild(svg("line", { x1: x(h.years), y1: y(0), x2: x(h.years), y2: y(0) + 3, stroke: "#555" }));
+      g.appendChild(svg("text", { x: x(h.years), y: y(0) + 15, "font-size": 10, "text-anchor": "middle" }, h.years + " y"));
+    });
+    S.cuts.forEach(function (cut, i) {
+      if (cut >= ymax) { return; }
+      var line = svg("line", { x1: L, y1: y(cut), x2: W - R, y2: y(cut), stroke: D.bands[i + 1] ? D.bands[i + 1].colour : "#888",
+        "stroke-dasharray": "4 3", "class": "band-cut" });
+      line.appendChild(svg("title", {}, "band limit " + pct(cut) + " (risk by " + S.band_horizon_label + ")"));
+      g.appendChild(line);
+    });
+    var d = S.times.map(function (t, i) { return (i ? "L" : "M") + x(t).toFixed(1) + " " + y(p.curve[i]).toFixed(1); }).join(" ");
+    g.appendChild(svg("path", { d: d, fill: "none", stroke: "#1f5fa8", "stroke-width": 2, "class": "curve" }));
+    S.horizons.forEach(function (h, j) {
+      var dot = svg("circle", { cx: x(h.years), cy: y(p.horizon_risks[j]), r: 3.6, fill: h.band ? colour(p.band) : "#1f5fa8",
+        "class": "horizon-dot" });
+      dot.appendChild(svg("title", {}, "risk by " + h.label + ": " + pct(p.horizon_risks[j])));
+      g.appendChild(dot);
+    });
+    g.appendChild(svg("text", { x: L + (W - L - R) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, "years after the course"));
+    g.appendChild(svg("text", { transform: "translate(11 " + (T + (H - T - B) / 2) + ") rotate(-90)", "font-size": 11,
+      "text-anchor": "middle" }, "risk"));
+    $("pv-curve").replaceChildren(g);
   }
 
   function inputs(p) {
@@ -266,6 +336,7 @@
       (D.model.horizon ? ", " + D.model.horizon : "") + "." + base + " " + (info
       ? "Band \u201c" + p.band + "\u201d: " + info.meaning + ". " + info.observed
       : "Band \u201c" + p.band + "\u201d is not one of this model's bands.");
+    if (S) { survival(p); }
     waterfall(p.reasons);
     flags(p);
     inputs(p);

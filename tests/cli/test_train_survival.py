@@ -83,12 +83,40 @@ def test_train_from_another_directory_exports_logs_and_registers(tmp_path):
     assert counts["rows_in"] == 400 and "patient_id" not in open(os.path.join(tables, "results.csv")).read()
 
 
-def test_tune_refuses_a_time_to_event_target_in_one_line(capsys):
+def test_tune_extends_a_stored_survival_study_and_train_uses_it(tmp_path, capsys):
+    """`tune` runs a real, stored Optuna study (Cox partial likelihood); `train --use-study` fits with its best."""
     from rairpredict.cli import main
 
-    assert main(["tune", "--config", "rair_time", "--trials", "2"]) == 2
+    config = _config(tmp_path, models=["cox"], final_model="cox")
+    storage = f"sqlite:///{tmp_path / 'optuna.db'}"
+    assert main(["tune", "--config", config, "--trials", "3", "--storage", storage, "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert first["kind"] == "cox" and first["trials"] == 3 and set(first["best_params"]) == {"alpha"}
+    assert first["best_partial_loglik_per_event"] < 0
+    assert main(["tune", "--config", config, "--trials", "2", "--storage", storage, "--json"]) == 0
+    second = json.loads(capsys.readouterr().out)
+    assert second["study"] == first["study"] and second["trials"] == 5  # extended, not restarted
+    assert second["best_partial_loglik_per_event"] >= first["best_partial_loglik_per_event"]
+    assert main(["train", "--config", config, "--use-study", "--storage", storage, "--trials", "0",
+                 "--optimism-boot", "0", "--no-tracking", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["tuning"]["source"].startswith("stored study") and out["tuning"]["study_name"] == first["study"]
+    assert out["tuning"]["final_trials"] == 5
+
+
+def test_tune_and_use_study_refusals_are_one_line(tmp_path, capsys):
+    from rairpredict.cli import main
+
+    config = _config(tmp_path, models=["cox"], final_model="cox")
+    storage = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert main(["train", "--config", config, "--use-study", "--storage", storage, "--no-tracking"]) == 2
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "rairpredict train --config rair_time --trials 2" in err
+    assert len(err.splitlines()) == 1 and "rairpredict tune" in err
+    assert main(["tune", "--config", config, "--trials", "1", "--kind", "logistic", "--storage", storage]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "'logistic'" in err and "cox, xgboost_cox" in err
+    assert main(["tune", "--config", "rair", "--trials", "1", "--kind", "cox", "--storage", storage]) == 2
+    assert "time-to-event model" in capsys.readouterr().err
 
 
 def test_train_json_summary_has_figures_and_no_rows(tmp_path, capsys):

@@ -236,6 +236,7 @@ def test_rest_serves_a_survival_model_risk_by_every_horizon(tmp_path):
     """`rairpredict serve` with a time-to-event model: the response carries risk_<h>y for every horizon."""
     from rairpredict.labels.time_to_event import compute_time_to_event, parse_time_to_event
     from rairpredict.models.survival import fit_survival_model
+    from rairpredict.scoring import score_frame
     from rairpredict.simulation import simulate_cohort
 
     table = simulate_cohort(300, seed=11)
@@ -250,11 +251,15 @@ def test_rest_serves_a_survival_model_risk_by_every_horizon(tmp_path):
     server = rairpredict_serve(str(tmp_path / "rair_time"), RAIRPREDICT_HOME=str(tmp_path / "home"))
     try:
         assert server.url, server.stderr()
-        status, _, body = server.post(_split(to_pyfunc_input(table.head(4))), JSON)
+        status, _, body = server.post(_split(to_pyfunc_input(table.head(4)), {"explain": 1}), JSON)
         assert status == 200, body
         rows = json.loads(body)["predictions"]
         assert len(rows) == 4 and {"risk_1.5y", "risk_3y", "risk_5y", "probability"} <= set(rows[0])
         expected = model.predict_risk_horizons(table.head(4))
         np.testing.assert_allclose([r["risk_5y"] for r in rows], expected["risk_5y"], atol=1e-5)
+        # reasons of a survival model: log-hazard contributions, named so (as the CLI and Spark name them)
+        assert "reason_1_log_hazard" in rows[0] and "reason_1_log_odds" not in rows[0]
+        local = score_frame(model, table.head(4), explain=1)
+        np.testing.assert_allclose([r["reason_1_log_hazard"] for r in rows], local["reason_1_log_hazard"], atol=1e-5)
     finally:
         server.stop()

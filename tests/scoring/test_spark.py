@@ -117,11 +117,19 @@ def test_spark_udf_gives_a_survival_models_horizon_risks(spark, timed_rair_cohor
     data = to_pyfunc_input(rows[[c for c in rows.columns if c in contract]])
     schema = input_schema().as_spark_schema()
     sdf = spark.createDataFrame(data[schema.fieldNames()], schema=schema)
-    udf = mlflow.pyfunc.spark_udf(spark, local, env_manager="local", params={"explain": 0},
-                                  result_type="patient_id string, `risk_1.5y` double, risk_3y double, risk_5y double")
+    udf = mlflow.pyfunc.spark_udf(spark, local, env_manager="local", params={"explain": 1},
+                                  result_type="patient_id string, `risk_1.5y` double, risk_3y double, risk_5y double, "
+                                              "reason_1_feature string, reason_1_log_hazard double")
     scored = sdf.select(udf(F.struct(*sdf.columns)).alias("s")).select("s.*").toPandas()
+    from rairpredict.scoring import score_frame
+
     expected = model.predict_risk_horizons(rows)
-    merged = rows[["patient_id"]].join(expected).merge(scored, on="patient_id", suffixes=("", "_spark"))
+    local = score_frame(model, rows, explain=1)[["patient_id", "reason_1_feature", "reason_1_log_hazard"]]
+    merged = (rows[["patient_id"]].join(expected).merge(local, on="patient_id")
+              .merge(scored, on="patient_id", suffixes=("", "_spark")))
     assert len(merged) == 50
     for h in ("1.5y", "3y", "5y"):
         np.testing.assert_allclose(merged[f"risk_{h}_spark"], merged[f"risk_{h}"], rtol=0, atol=1e-6)
+    # the same log-hazard reasons, under the same column name, as in process and from the CLI
+    assert (merged["reason_1_feature_spark"] == merged["reason_1_feature"]).all()
+    np.testing.assert_allclose(merged["reason_1_log_hazard_spark"], merged["reason_1_log_hazard"], atol=1e-6)

@@ -4,7 +4,7 @@ import pytest
 
 from rairpredict.labels.time_to_event import compute_time_to_event, parse_time_to_event
 from rairpredict.models.survival import fit_survival_model
-from rairpredict.scoring._frame import field_contributions, score_frame
+from rairpredict.scoring._frame import field_contributions, reason_fields, score_frame
 
 FEATURES = ["age_years", "histology", "ete", "n_stage", "m_stage", "tg_stim_ng_ml", "structural_disease_pre"]
 
@@ -36,5 +36,9 @@ def test_score_frame_gives_horizon_risks_bands_and_exact_log_hazard_reasons(coho
     raises = out["reason_1_direction"] == "raises the 3-year risk"
     assert raises.any() and (out.loc[raises, "reason_1_prob_change"] > 0).all()
     lh = m.log_hazard(rows)
-    without = m.calibration.from_log_hazard(lh - out["reason_1_log_odds"].to_numpy())
+    # the contribution column is named for its scale: log-hazard, never log-odds
+    assert "reason_1_log_odds" not in out.columns
+    assert [c for c in out.columns if c.startswith("reason_1_")] == [f"reason_1_{x}" for x in reason_fields(m)]
+    assert reason_fields(m)[3] == "log_hazard"
+    without = m.calibration.from_log_hazard(lh - out["reason_1_log_hazard"].to_numpy())
     np.testing.assert_allclose(out["reason_1_prob_change"], out["probability"] - without, atol=tol)

@@ -11,7 +11,7 @@ def _summary(result) -> dict:
             "horizons_years": list(result.model.horizons), "band_horizon_years": result.model.band_horizon,
             "metrics": {k: {m: float(v) for m, v in row.items()} for k, row in result.metrics.iterrows()},
             "oracle": result.oracle, "followup": result.followup, "sample_size": result.sample_size,
-            "optimism": result.optimism, "protocol": result.protocol,
+            "optimism": result.optimism, "protocol": result.protocol, "tuning": result.model.metadata.get("tuning"),
             "registered": list(result.registered) if getattr(result, "registered", None) else None,
             "exported": getattr(result, "exported", None), "seconds": round(result.seconds, 1)}
 
@@ -35,7 +35,8 @@ def train_survival_command(args, cfg) -> int:
     with stage_bar(f"train {cfg.name}") as log:
         result = run_survival_target(cfg, n=args.n, seed=args.seed, trials=args.trials,
                                      optimism_boot=args.optimism_boot, tracking=tracking,
-                                     export_dir=args.export, log=log)
+                                     export_dir=args.export, log=log, use_stored_study=args.use_study,
+                                     optuna_storage=args.storage)
     meta, c, fu = result.model.metadata, result.counts, result.followup
     out = meta["outcome"]
     table = survival_results_table(result.metrics, result.oracle, result.model.horizons)
@@ -56,6 +57,10 @@ def train_survival_command(args, cfg) -> int:
         lines.append(f"WARNING: sample size below the Riley criteria for survival outcomes "
                      f"(needs n >= {int(result.sample_size['required_n'])}): expect overfitting")
     lines.append(f"protocol: {_protocol_text(result.protocol, result.protocol.get('trials_per_fold', args.trials))}")
+    tuning = meta.get("tuning") or {}
+    lines.append(f"final model parameters from {tuning.get('source', 'not recorded')}"
+                 + (f" {tuning['study_name']!r} ({tuning['final_trials']} trials)" if tuning.get("study_name") else "")
+                 + f": {meta.get('params') or 'library defaults'}")
     lines.append(f"training time: {result.seconds:.1f} s")
     if getattr(result, "exported", None):
         lines.append(f"exported: {result.exported}")

@@ -79,7 +79,9 @@ def add_tune(sub) -> None:
                                     "(`train --use-study` then uses it)")
     _args.add_config(p)
     p.add_argument("--trials", type=int, required=True)
-    p.add_argument("--kind", default="xgboost", choices=("xgboost", "logistic"), help="model kind")
+    p.add_argument("--kind", default=None, choices=("xgboost", "logistic", "cox", "xgboost_cox"),
+                   help="model kind (default: xgboost; for a time-to-event target the config's final_model, else "
+                        "its first model)")
     _args.add_renamed(p, "--model", "--kind", "kind")
     p.add_argument("--n", type=int, default=None)
     p.add_argument("--seed", type=int, default=None)
@@ -96,10 +98,13 @@ def _cmd_tune(args) -> int:
 
     cfg = load_target_config(_args.resolve_config(args.config))
     if getattr(cfg.outcome, "type", "binary") == "time_to_event":
+        return _tune_survival(args, cfg)
+    if args.kind in ("cox", "xgboost_cox"):
         from rairpredict.errors import ConfigError
 
-        raise ConfigError(f"{cfg.source}: tune keeps studies of binary models; a time_to_event target is tuned "
-                          f"inside training: rairpredict train --config {cfg.name} --trials {args.trials}")
+        raise ConfigError(f"{cfg.source}: --kind {args.kind} is a time-to-event model; this target is binary "
+                          "(use --kind xgboost or logistic)")
+    args.kind = args.kind or "xgboost"
     with progress(total=args.trials, desc=f"tune {cfg.name}", unit="trial") as bar:
         res = run_final_study(cfg, kind=args.kind, trials=args.trials, n=args.n, seed=args.seed,
                               storage=args.storage, callbacks=[lambda study, trial: bar.update(1)])
@@ -109,6 +114,28 @@ def _cmd_tune(args) -> int:
          f"best inner-CV log loss {res.best_value:.4f}\nbest parameters: {res.best_params}\n"
          f"train with them: rairpredict train --config {args.config} --use-study"
          + (f" --storage {args.storage}" if args.storage else ""))
+    return 0
+
+
+def _tune_survival(args, cfg) -> int:
+    """``tune`` for a time-to-event target: the stored study maximises the inner-CV Cox partial likelihood."""
+    from rairpredict.cli._console import emit, progress
+    from rairpredict.experiment.survival_train import run_survival_study
+
+    kind = args.kind or (cfg.final_model if cfg.final_model in cfg.models else cfg.models[0])
+    with progress(total=args.trials, desc=f"tune {cfg.name} {kind}", unit="trial") as bar:
+        res = run_survival_study(cfg, kind=kind, trials=args.trials, n=args.n, seed=args.seed, storage=args.storage,
+                                 callbacks=[lambda study, trial: bar.update(1)])
+    emit(args, {"study": res.study_name, "kind": kind, "trials": res.n_trials, "pruned": res.n_pruned,
+                "seconds": round(res.seconds, 1), "best_partial_loglik_per_event": res.best_value,
+                "best_params": res.best_params},
+         f"study {res.study_name}: {res.n_trials} trials ({res.n_pruned} pruned) in {res.seconds:.1f} s, best "
+         f"inner-CV Cox partial log-likelihood per event {res.best_value:.4f} (higher is better)\n"
+         f"best parameters: {res.best_params}\n"
+         f"train with them: rairpredict train --config {args.config} --use-study"
+         + (f" --storage {args.storage}" if args.storage else "")
+         + ("" if cfg.final_model == kind else f" (the study is used when the final model is {kind}: set "
+            f"final_model: {kind} in the config, or tune each kind)"))
     return 0
 
 

@@ -56,7 +56,12 @@ it is typed; ``rairpredict fields`` lists the canonical fields. Keys:
 ``lacks`` (list, optional)
     Canonical fields this cohort does not record: missing by declaration.
     Every non-derived contract field must be mapped, constant, or lacking,
-    so nothing is left out by accident; required fields can not be lacking.
+    so nothing is left out by accident. ``all_others`` (alone, or in the list
+    beside names) stands for every optional field not given. A required field
+    lacks only when named (a cohort of another disease has no thyroid
+    histology or TNM: ``lacks: [sex, histology, t_stage, n_stage, m_stage,
+    all_others]``); the cohort's schema then stops requiring it. ``patient_id``
+    and ``age_years`` can never lack.
 ``id`` (mapping, optional)
     ``{generate: true, prefix: "uci-", width: 4}`` makes ``patient_id`` from
     the 1-based data-row number (``uci-0001`` ...), deterministic, for sources
@@ -175,8 +180,9 @@ class CohortConfig:
 
     @property
     def schema(self) -> Contract:
-        """The contract plus this cohort's extra fields."""
-        return load_contract().extend(self.extras) if self.extras else load_contract()
+        """The contract plus this cohort's extra fields, without requiring the fields it declares lacking."""
+        base = load_contract().without_requiring(self.lacks)
+        return base.extend(self.extras) if self.extras else base
 
     @property
     def invalid_policy(self) -> dict[str, str]:
@@ -417,19 +423,29 @@ def _build(doc: YamlDoc, base) -> CohortConfig:
     if ids.generate and "patient_id" in columns:
         chk.fail("patient_id is both mapped and generated (id.generate)", "patient_id", ("id",))
     lacks_raw = raw.get("lacks")
-    if lacks_raw == "all_others":
-        lacks = tuple(f.name for f in contract if f.name not in given and not f.derived and not f.required)
+    named = _as_list(lacks_raw)
+    all_others = "all_others" in _as_list_raw(lacks_raw)
+    if all_others:
+        lacks = tuple(dict.fromkeys([*named, *(f.name for f in contract if f.name not in given and not f.derived
+                                                and not f.required and f.name not in named)]))
     else:
-        lacks = tuple(_as_list(lacks_raw))
+        lacks = tuple(named)
     for name in set(columns) & set(constants) | (set(lacks) & given):
         chk.fail("field given more than once (columns / constants / lacks / id)", name, ("constants", name))
     for name in lacks:
-        if contract[name].required:
-            chk.fail("required field can not be declared lacking", name, ("lacks",))
+        # a required field may lack only by name (never by all_others): a cohort of another disease has no
+        # thyroid histology or TNM, but a thyroid registry must not lose them by accident
+        if name in ("patient_id", "age_years") and contract[name].required:
+            chk.fail("required field can not be declared lacking (patient_id can be generated: id: {generate: "
+                     "true})", name, ("lacks",))
     missing = [f.name for f in contract if f.name not in given and f.name not in lacks and not f.derived]
     if missing:
+        required = [m for m in missing if contract[m].required]
+        hint = (f"; all_others never covers the required fields {required}: map them, or, if this cohort does "
+                f"not record them at all (another disease), name them: lacks: [{', '.join(required)}, all_others]"
+                ) if required and all_others else ""
         chk.fail(f"fields neither mapped, constant nor lacking: {missing} "
-                 "(map them, or list them under 'lacks', or write lacks: all_others)", missing[0], ("columns",))
+                 "(map them, or list them under 'lacks', or write lacks: all_others)" + hint, missing[0], ("columns",))
     tokens = tuple(str(t).strip() for t in (raw.get("missing_tokens") or DEFAULT_MISSING_TOKENS))
     data_path = raw.get("path")
     if data_path is not None:
@@ -441,10 +457,16 @@ def _build(doc: YamlDoc, base) -> CohortConfig:
                         constants, lacks, ids, str(doc.path), tuple(extras), int(edition), data_path)
 
 
-def _as_list(value):
-    if value is None or value == "all_others":
+def _as_list_raw(value) -> list:
+    """``lacks`` as a list (``"all_others"`` alone or among names)."""
+    if value is None:
         return []
     return [value] if isinstance(value, str) else list(value)
+
+
+def _as_list(value):
+    """The names of a ``lacks``-like list (``all_others`` is not a name)."""
+    return [v for v in _as_list_raw(value) if v != "all_others"]
 
 
 def load_cohort_config(path) -> CohortConfig:

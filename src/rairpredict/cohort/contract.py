@@ -29,7 +29,7 @@ True
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 
@@ -138,6 +138,18 @@ class Contract:
     def extras(self) -> list[Field]:
         """Fields added by :meth:`extend` (a cohort config's ``extra:`` columns)."""
         return [f for f in self if f.extra]
+
+    def without_requiring(self, names) -> "Contract":
+        """This contract with ``names`` optional: fields a cohort declares it does not record at all.
+
+        A cohort of another disease has no thyroid histology or TNM; its config
+        says so (``lacks``) and its schema stops requiring them.
+        """
+        names = set(names)
+        if not names & set(self.required):
+            return self
+        return Contract(self.version, list(self.stages),
+                        [replace(f, required=False) if f.name in names else f for f in self], self.oracle_prefix)
 
     def extend(self, extras) -> "Contract":
         """This contract plus ``extras`` (Fields with ``extra=True``); names must be new."""

@@ -44,7 +44,7 @@ from rairpredict.labels.time_to_event import TimeToEventSpec, compute_time_to_ev
 from rairpredict.models.survival import SURVIVAL_KINDS, SurvivalModel, fit_survival_model
 
 __all__ = ["SurvivalData", "SurvivalResult", "load_survival_data", "train_survival_target", "choose_final_model",
-           "run_survival_target"]
+           "run_survival_target", "run_survival_study", "survival_study_name"]
 
 #: Kinds ordered from simplest to most flexible (ties go to the simpler one).
 _SIMPLICITY = {"cox": 0, "xgboost_cox": 1}
@@ -175,13 +175,60 @@ def _optimism_c(data: SurvivalData, cfg, spec, kind, params, n_boot: int) -> dic
                       "a lower bound"}
 
 
+def survival_study_name(cfg, kind: str, data: SurvivalData) -> str:
+    """Stable per (target, model kind, data): ``rairpredict tune`` and ``train --use-study`` share the study."""
+    from rairpredict.tracking import dataset_fingerprint
+
+    frame = data.table[list(cfg.features)].assign(__time__=data.time)
+    digest = dataset_fingerprint(frame, data.event.astype(int), cfg.name)["sha256"]
+    return f"{cfg.name}-{kind}-{digest[:10]}"
+
+
+def run_survival_study(cfg, *, kind: str, trials: int, n=None, seed=None, table: pd.DataFrame | None = None,
+                       storage: str | None = None, callbacks=None):
+    """Run or extend the stored Optuna study of a survival model kind on all rows (``rairpredict tune``).
+
+    The objective is the inner-CV Cox partial likelihood (per event, higher is
+    better), as inside nested CV; ``train --use-study`` fits the final model
+    with the best trial's parameters.
+    """
+    from rairpredict.experiment.train import default_optuna_storage
+
+    if kind not in SURVIVAL_KINDS:
+        from rairpredict.errors import ConfigError
+
+        raise ConfigError(f"{cfg.source}: model kind {kind!r} cannot be tuned for a time-to-event outcome; "
+                          f"use one of {', '.join(SURVIVAL_KINDS)}")
+    data = load_survival_data(cfg, cfg.outcome, table=table, n=n, seed=seed)
+    return tune_survival(data.table, data.time, data.event, features=cfg.features, decision_point=cfg.decision_point,
+                         kind=kind, trials=trials, inner_folds=cfg.validation["inner_folds"],
+                         seed=cfg.validation["seed"], groups=data.groups, storage=storage or default_optuna_storage(),
+                         study_name=survival_study_name(cfg, kind, data), callbacks=callbacks)
+
+
 def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, seed=None,
                           table: pd.DataFrame | None = None, trials: int | None = None, optimism_boot: int = 20,
-                          n_boot: int = 100, cohort_name: str | None = None, log=print) -> SurvivalResult:
-    """Run the whole protocol for one time-to-event target (see the module docstring)."""
+                          n_boot: int = 100, cohort_name: str | None = None, log=print,
+                          use_stored_study: bool | None = None, optuna_storage: str | None = None) -> SurvivalResult:
+    """Run the whole protocol for one time-to-event target (see the module docstring).
+
+    ``use_stored_study`` (default: the config's ``tuning.use_stored_study``):
+    the final model's parameters come from the stored Optuna study that
+    ``rairpredict tune`` extends, instead of a fresh seeded study.
+    """
+    from rairpredict.experiment.train import default_optuna_storage
+    from rairpredict.experiment.tuning import stored_study
+
     start = _time.perf_counter()
     spec = spec or cfg.outcome
     data = load_survival_data(cfg, spec, table=table, n=n, seed=seed, cohort_name=cohort_name)
+    if use_stored_study is None:
+        use_stored_study = bool(cfg.tuning.get("use_stored_study", False))
+    storage = optuna_storage or default_optuna_storage()
+    named = getattr(cfg, "final_model", "auto")
+    if use_stored_study and named in SURVIVAL_KINDS:
+        # a missing study is a one-line refusal before the long cross-validation, not after
+        stored_study(storage, survival_study_name(cfg, named, data))
     log(f"[{cfg.name}] cohort {data.cohort_name}: {data.n} rows used, {data.events} events, "
         f"{data.counts['censored']} censored ({data.counts['outcome_unknown']} with unknown outcome excluded)")
     trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
@@ -221,12 +268,19 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
         final, why = choose_final_model(metrics)
     log(f"[{cfg.name}] exported model: {final} ({why})")
 
-    params, tuning = {}, {}
-    if trials > 0:
+    params, tuning = {}, {"source": "library defaults (no tuning)", "final_trials": 0}
+    if use_stored_study:
+        res = stored_study(storage, survival_study_name(cfg, final, data))
+        params, tuning = res.best_params, {"source": "stored study (extended by `rairpredict tune`)",
+                                           "study_name": res.study_name, "final_trials": res.n_trials,
+                                           "final_best_partial_loglik": res.best_value}
+    elif trials > 0:
         res = tune_survival(data.table, data.time, data.event, features=cfg.features,
                             decision_point=cfg.decision_point, kind=final, trials=trials,
                             inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"], groups=data.groups)
-        params, tuning = res.best_params, {"final_trials": res.n_trials, "final_best_partial_loglik": res.best_value}
+        params, tuning = res.best_params, {"source": f"fresh Optuna study (TPE, seed {cfg.validation['seed']})",
+                                           "final_trials": res.n_trials, "final_best_partial_loglik": res.best_value}
+    log(f"[{cfg.name}] final model parameters: {tuning['source']}")
     model = fit_survival_model(data.table, data.time, data.event, features=list(cfg.features),
                                decision_point=cfg.decision_point, kind=final, horizons=horizons,
                                band_horizon=spec.band_horizon, params=params, seed=cfg.validation["seed"],
@@ -274,12 +328,14 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
 
 def run_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, seed=None, trials=None,
                         optimism_boot: int = 20, tracking: bool = True, export_dir=None, register: bool = True,
-                        table: pd.DataFrame | None = None, log=print) -> SurvivalResult:
+                        table: pd.DataFrame | None = None, log=print, use_stored_study: bool | None = None,
+                        optuna_storage: str | None = None) -> SurvivalResult:
     """:func:`train_survival_target`, then export the model (pickle-free artifact) and log/register it in MLflow."""
     from pathlib import Path
 
     result = train_survival_target(cfg, spec, n=n, seed=seed, table=table, trials=trials,
-                                   optimism_boot=optimism_boot, log=log)
+                                   optimism_boot=optimism_boot, log=log, use_stored_study=use_stored_study,
+                                   optuna_storage=optuna_storage)
     if tracking:
         from rairpredict.experiment.survival_log import log_survival_result
 

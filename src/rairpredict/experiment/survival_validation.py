@@ -26,7 +26,7 @@ from joblib import Parallel, delayed
 
 from rairpredict.evaluation import cox_partial_loglik
 from rairpredict.features import make_preprocessor
-from rairpredict.experiment.tuning import suggest_params
+from rairpredict.experiment.tuning import TuningResult, study_result, suggest_params
 from rairpredict.models.splits import n_splits_for, stratified_folds
 from rairpredict.models.survival import fit_survival_model, make_survival_estimator, structured_outcome
 
@@ -41,18 +41,15 @@ def survival_splits(event, *, folds: int, repeats: int, seed: int, groups=None):
             for tr, te in stratified_folds(event, n_splits, seed=seed + r, groups=groups)]
 
 
-@dataclass
-class SurvivalTuning:
-    best_params: dict
-    best_value: float
-    n_trials: int
-    n_pruned: int
-    seconds: float
-
-
 def tune_survival(table: pd.DataFrame, time, event, *, features, decision_point: str, kind: str, trials: int,
-                  inner_folds: int = 3, seed: int = 0, groups=None) -> SurvivalTuning:
-    """Optuna study on ``table`` only (an outer training fold); in memory, seeded, reproducible."""
+                  inner_folds: int = 3, seed: int = 0, groups=None, storage: str | None = None,
+                  study_name: str | None = None, callbacks=None) -> TuningResult:
+    """Optuna study on ``table`` only (an outer training fold): maximises the inner-CV Cox partial likelihood.
+
+    In memory (``storage=None``) the same data, space and seed give the same
+    trials (what ``train`` uses). With a ``storage`` URL an existing study of
+    ``study_name`` is *extended* by ``trials`` more (``rairpredict tune``).
+    """
     time, event = np.asarray(time, float), np.asarray(event, bool)
     splits = [(tr, va) for _, tr, va in survival_splits(event, folds=inner_folds, repeats=1, seed=seed,
                                                          groups=groups)]
@@ -73,13 +70,12 @@ def tune_survival(table: pd.DataFrame, time, event, *, features, decision_point:
                 raise optuna.TrialPruned()
         return float(np.mean(scores))
 
-    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=seed),
+    study = optuna.create_study(direction="maximize", study_name=study_name or f"{kind}-{seed}", storage=storage,
+                                load_if_exists=storage is not None, sampler=optuna.samplers.TPESampler(seed=seed),
                                 pruner=optuna.pruners.MedianPruner(n_startup_trials=5, n_warmup_steps=1))
     start = _time.perf_counter()
-    study.optimize(objective, n_trials=int(trials), gc_after_trial=False)
-    pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
-    return SurvivalTuning(dict(study.best_params), float(study.best_value), len(study.trials), pruned,
-                          _time.perf_counter() - start)
+    study.optimize(objective, n_trials=int(trials), gc_after_trial=False, callbacks=callbacks)
+    return study_result(study, _time.perf_counter() - start)
 
 
 @dataclass

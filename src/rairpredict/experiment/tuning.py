@@ -25,7 +25,7 @@ from rairpredict.features import make_preprocessor
 from rairpredict.models.risk_model import make_classifier
 from rairpredict.models.splits import n_splits_for, stratified_folds
 
-__all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "TuningResult"]
+__all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "study_result", "TuningResult"]
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -122,10 +122,11 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
     start = time.perf_counter()
     # callbacks: e.g. a progress bar advanced after each trial (Optuna's own callback protocol)
     study.optimize(objective, n_trials=int(trials), gc_after_trial=False, callbacks=callbacks)
-    return _result(study, time.perf_counter() - start)
+    return study_result(study, time.perf_counter() - start)
 
 
-def _result(study, seconds: float) -> TuningResult:
+def study_result(study, seconds: float = 0.0) -> TuningResult:
+    """The best completed trial of an Optuna study (binary or survival); none completed -> ConfigError."""
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
     pruned = sum(t.state == optuna.trial.TrialState.PRUNED for t in study.trials)
     if not done:
@@ -151,5 +152,5 @@ def stored_study(storage: str, study_name: str) -> TuningResult:
     except KeyError:
         raise ConfigError(f"no stored Optuna study {study_name!r} in {storage}; run `rairpredict tune --config "
                           "CONFIG --trials N` first, or train without --use-study") from None
-    return _result(study, 0.0)
+    return study_result(study, 0.0)
 

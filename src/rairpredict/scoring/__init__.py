@@ -16,9 +16,9 @@ rows in = 1000, scored = 998, rejected = 2
 """
 from rairpredict.scoring._file import ScoreSummary, rejects_path, score_file
 from rairpredict.scoring._frame import (INPUT_PREFIX, MISSING_TEXT, REASON_FIELDS, SCORE_COLUMNS,
-                                        field_contributions, score_frame)
+                                        field_contributions, reason_fields, score_frame)
 from rairpredict.scoring._refs import DEFAULT_MODEL, load_model_ref
 
 __all__ = ["score_frame", "field_contributions", "score_file", "ScoreSummary", "rejects_path",
-           "load_model_ref", "DEFAULT_MODEL", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
+           "load_model_ref", "DEFAULT_MODEL", "SCORE_COLUMNS", "REASON_FIELDS", "reason_fields", "INPUT_PREFIX",
            "MISSING_TEXT"]

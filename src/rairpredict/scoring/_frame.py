@@ -7,7 +7,9 @@ gives every exact TreeSHAP contribution, bit-identical to XGBoost's
 so its per-tree pattern tables serve every chunk); the margin is their row
 sum, so the model is not evaluated twice. ``explain=0`` skips contributions.
 
-Scale of the reasons (``reason_i_log_odds``): with sigmoid (Platt) calibration,
+Scale of the reasons (``reason_i_log_odds``; ``reason_i_log_hazard`` for a
+time-to-event model, whose contributions add up to its log relative hazard,
+see :func:`contribution_column`): with sigmoid (Platt) calibration,
 ``p = expit(a * margin + b)``, contributions are multiplied by ``a`` and are
 exactly additive on the calibrated log-odds. Isotonic calibration is a
 monotone step function, not a linear map: contributions then stay on the
@@ -34,13 +36,16 @@ from rairpredict.explain._reasons import _groups, _sum_by_group  # group_contrib
 from rairpredict.scoring.shift import check_inputs
 
 __all__ = ["score_frame", "score_frame_checked", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
+           "CONTRIBUTION_FIELDS", "contribution_column", "reason_fields",
            "MISSING_TEXT"]
 
 #: Leading output columns, always present, in this order (shared with the report).
 SCORE_COLUMNS = ["patient_id", "probability", "risk_band", "target", "model_name", "model_version",
                  "missing_inputs", "implausible_inputs", "input_warnings"]
-#: Per-reason columns ``reason_{i}_{x}`` for x in this order.
+#: Per-reason columns ``reason_{i}_{x}`` for x in this order (binary models; see :func:`reason_fields`).
 REASON_FIELDS = ["feature", "value", "unit", "log_odds", "direction", "prob_change"]
+#: The contribution column's name by the scale it is on: a survival model's reasons are log-hazard contributions.
+CONTRIBUTION_FIELDS = {"binary": "log_odds", "time_to_event": "log_hazard"}
 INPUT_PREFIX = "input__"
 #: Text shown as ``reason_i_value`` when the patient's value is missing.
 MISSING_TEXT = "missing"
@@ -56,6 +61,21 @@ _WIDE = {"feature": "feature", "value": "value", "unit": "unit", "contribution":
 # is never hit) and never stored on the model, so nothing of it is persisted.
 _EXPLAINERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _NO_EXPLAINER = object()
+
+
+def contribution_column(model) -> str:
+    """``"log_odds"`` (binary) or ``"log_hazard"`` (time-to-event): the x of ``reason_i_x`` holding contributions.
+
+    >>> from types import SimpleNamespace
+    >>> contribution_column(SimpleNamespace(outcome_type="time_to_event")), contribution_column(object())
+    ('log_hazard', 'log_odds')
+    """
+    return CONTRIBUTION_FIELDS.get(getattr(model, "outcome_type", "binary"), "log_odds")
+
+
+def reason_fields(model) -> list[str]:
+    """The ``reason_{i}_{x}`` suffixes ``model``'s scores carry, in order."""
+    return [contribution_column(model) if f == "log_odds" else f for f in REASON_FIELDS]
 
 
 def tree_explainer(model):
@@ -255,9 +275,13 @@ def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarr
             change = out[f"reason_{i}_log_odds"]
             out[f"reason_{i}_prob_change"] = model.calibration(margin) - model.calibration(margin - change)
         elif hasattr(model.calibration, "risk_change"):
-            # time-to-event: contributions are on the log-hazard; the change is in the band-horizon risk
-            out[f"reason_{i}_prob_change"] = model.calibration.risk_change(margin, out[f"reason_{i}_log_odds"])
+            # time-to-event: contributions are on the log-hazard (and named so); the change is in the band-horizon risk
+            contribution = out.pop(f"reason_{i}_log_odds")
+            out[f"reason_{i}_log_hazard"] = contribution
+            out[f"reason_{i}_prob_change"] = model.calibration.risk_change(margin, contribution)
             out[f"reason_{i}_direction"] = _horizon_words(out[f"reason_{i}_direction"], model.band_horizon)
+            for dst in ("direction", "prob_change"):  # keep the documented column order
+                out[f"reason_{i}_{dst}"] = out.pop(f"reason_{i}_{dst}")
     return out
 
 
@@ -289,7 +313,9 @@ def score_frame(model, table: pd.DataFrame, *, explain: int = 0, with_inputs: bo
     -------
     DataFrame
         :data:`SCORE_COLUMNS`, then ``reason_{i}_{feature,value,unit,log_odds,
-        direction,prob_change}`` for i = 1..min(explain, number of fields),
+        direction,prob_change}`` for i = 1..min(explain, number of fields)
+        (``log_hazard`` instead of ``log_odds`` for a time-to-event model, whose
+        ``risk_<h>y`` columns follow ``probability``),
         then the inputs. ``probability`` equals ``model.predict_risk``.
         Missing inputs are scored (trees route NaN; the linear pipeline
         imputes) and listed in ``missing_inputs``; values outside the

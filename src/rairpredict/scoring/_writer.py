@@ -4,6 +4,7 @@ Used by :func:`rairpredict.scoring.score_file` inside an atomic temporary path.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -15,11 +16,12 @@ from rairpredict.errors import CohortFileError
 from rairpredict.scoring._frame import INPUT_PREFIX
 from rairpredict.scoring._reader import _CSV, _PARQUET
 
-_FLOAT_SUFFIXES = ("_log_odds", "_prob_change")
+_FLOAT_SUFFIXES = ("_log_odds", "_log_hazard", "_prob_change")
+_HORIZON_RISK = re.compile(r"risk_\d+(\.\d+)?y")  # a time-to-event model's risk by a horizon (risk_1.5y)
 
 
 def _arrow_type(column: str, dtype) -> pa.DataType:
-    if column == "probability" or column.endswith(_FLOAT_SUFFIXES):
+    if column == "probability" or column.endswith(_FLOAT_SUFFIXES) or _HORIZON_RISK.fullmatch(column):
         return pa.float64()
     if column.startswith(INPUT_PREFIX):
         name = column[len(INPUT_PREFIX):]

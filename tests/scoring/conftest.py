@@ -102,9 +102,8 @@ def model_path(xgb_model, tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="session")
-def logged(xgb_model, tmp_path_factory):
-    """The model logged and registered in a throw-away store: (ModelInfo, local model dir, tracking URI).
+def log_in_store(model, root: Path, registered_name: str, alias: str | None = None):
+    """Log and register ``model`` in a throw-away store under ``root``: (ModelInfo, local model dir, URI).
 
     The tracking URI is restored right after logging, so other tests see the default store.
     """
@@ -113,16 +112,34 @@ def logged(xgb_model, tmp_path_factory):
     from rairpredict.scoring.pyfunc import log_risk_model
     from rairpredict.tracking import configure_tracking, set_alias
 
-    root = tmp_path_factory.mktemp("store")
     previous = mlflow.get_tracking_uri()
     uri = configure_tracking(f"sqlite:///{root / 'mlflow.db'}", repo_root=root)
     try:
         exp = mlflow.create_experiment("scoring-test", artifact_location=(root / "mlruns").as_uri())
         with mlflow.start_run(experiment_id=exp):
-            info = log_risk_model(xgb_model, "model", registered_model_name="rair-scoring", explain=2)
-        set_alias("rair-scoring", info.registered_model_version, "champion")
+            info = log_risk_model(model, "model", registered_model_name=registered_name, explain=2)
+        if alias:
+            set_alias(registered_name, info.registered_model_version, alias)
         local = Path(mlflow.artifacts.download_artifacts(info.model_uri, dst_path=str(root / "dl")))
     finally:
         mlflow.set_tracking_uri(previous)
         mlflow.set_registry_uri(previous)
     return info, local, uri
+
+
+@pytest.fixture(scope="session")
+def log_model():
+    """:func:`log_in_store` for tests that log their own model (conftest is not importable by name)."""
+    return log_in_store
+
+
+@pytest.fixture(scope="session")
+def features():
+    """The canonical fields the scoring tests' models use."""
+    return list(FEATURES)
+
+
+@pytest.fixture(scope="session")
+def logged(xgb_model, tmp_path_factory):
+    """The model logged and registered in a throw-away store: (ModelInfo, local model dir, tracking URI)."""
+    return log_in_store(xgb_model, tmp_path_factory.mktemp("store"), "rair-scoring", alias="champion")

@@ -45,7 +45,9 @@ CONFIG_DIR = config_dir("targets")
 #: kind (:func:`rairpredict.experiment.summary.choose_final_model`).
 AUTO_FINAL_MODEL = "auto"
 #: Order of simplicity used to break ties (lower = simpler).
-MODEL_COMPLEXITY = {"logistic": 0, "xgboost": 1}
+MODEL_COMPLEXITY = {"logistic": 0, "xgboost": 1, "stacked": 2}
+#: Binary model kinds cross-validated when a config names none (a stack is asked for by name).
+DEFAULT_MODELS = ("logistic", "xgboost")
 
 _KEYS = {"name", "description", "label", "outcome", "decision_point", "cohort", "population", "features",
          "models", "baselines", "validation", "tuning", "threshold", "bands", "band_names", "final_model"}
@@ -68,7 +70,7 @@ class TargetConfig:
     cohort: dict[str, Any]
     description: str = ""
     population: dict[str, Any] = field(default_factory=dict)
-    models: tuple[str, ...] = ("logistic", "xgboost")
+    models: tuple[str, ...] = DEFAULT_MODELS
     baselines: tuple[str, ...] = ()
     validation: dict[str, int] = field(default_factory=lambda: dict(_VALIDATION_DEFAULTS))
     tuning: dict[str, Any] = field(default_factory=lambda: {"trials": 10})
@@ -144,7 +146,8 @@ TARGET_SCHEMA: dict[str, Any] = {
         "population": POPULATION_SCHEMA,
         "features": {"type": "array", "items": {"type": "string"}, "minItems": 1},
         "models": {"type": "array", "items": {"enum": [*MODEL_KINDS, *SURVIVAL_KINDS]}, "minItems": 1,
-                   "description": "binary outcomes: logistic, xgboost; time_to_event: cox, xgboost_cox"},
+                   "description": "binary outcomes: logistic, xgboost, stacked (both combined on the log-odds, "
+                                  "weights learned on inner folds); time_to_event: cox, xgboost_cox"},
         "baselines": {"type": "array", "items": {"type": "string"}},
         "validation": {"type": "object", "additionalProperties": False, "properties": {
             k: {"type": "integer", "minimum": 0 if k == "seed" else 1} for k in _VALIDATION_DEFAULTS}},
@@ -199,7 +202,7 @@ def load_target_config(path) -> TargetConfig:
                             where_of=lambda sub: doc.where(okey, sub))
     timed = getattr(outcome, "type", "binary") == "time_to_event"
     kinds = SURVIVAL_KINDS if timed else MODEL_KINDS  # a censored outcome needs a survival model, and vice versa
-    models = tuple(raw.get("models") or kinds)
+    models = tuple(raw.get("models") or (SURVIVAL_KINDS if timed else DEFAULT_MODELS))
     for i, m in enumerate(models):
         if m not in kinds:
             known = m in (*MODEL_KINDS, *SURVIVAL_KINDS)

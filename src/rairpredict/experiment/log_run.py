@@ -56,11 +56,17 @@ def model_contributions(model, table, *, check_rows: int = 200) -> tuple:
 
     XGBoost: native TreeSHAP, checked against ``shap.TreeExplainer`` on the
     first ``check_rows`` rows. Logistic: exact linear SHAP (no check needed).
+    Stacked: the bases' exact contributions weighted (its XGBoost base checked).
     Contributions are on the classifier margin (log-odds) scale.
     """
-    from rairpredict.explain import check_agreement, linear_contributions, tree_contributions
+    from rairpredict.explain import BIAS, check_agreement, linear_contributions, stack_contributions, tree_contributions
 
     X = model.transform(table)
+    if model.kind == "stacked":  # weighted exact contributions of the bases; the tree base checked as above
+        diff = check_agreement(model.classifier.named_estimators()["xgboost"], X.iloc[:check_rows],
+                               raise_on_error=False)
+        return pd.DataFrame(stack_contributions(model.classifier, X), index=X.index,
+                            columns=[*map(str, X.columns), BIAS]), X, float(diff)
     if model.kind == "xgboost":
         diff = check_agreement(model.classifier, X.iloc[:check_rows], raise_on_error=False)
         return tree_contributions(model.classifier, X), X, float(diff)

@@ -145,7 +145,7 @@ def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | 
     """(best parameters, what tuned them, seconds). Only reproducible facts go in the second item."""
     name = _study_name(cfg, kind, data)
     if use_stored_study:
-        res = stored_study(storage or default_optuna_storage(), name)
+        res = stored_study(storage or default_optuna_storage(), name, kind)
         source = "stored study (extended by `rairpredict tune`)"
     elif trials <= 0:
         return {}, {"source": "library defaults (no tuning)", "trials": 0}, 0.0
@@ -187,7 +187,7 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     early_kind = final_model or cfg.final_model
     if use_stored_study and early_kind in cfg.models:
         # a missing study is a one-line refusal before the long cross-validation, not after
-        stored_study(optuna_storage or default_optuna_storage(), _study_name(cfg, early_kind, data))
+        stored_study(optuna_storage or default_optuna_storage(), _study_name(cfg, early_kind, data), early_kind)
 
     # -- sample size (Riley 2020): parameters = engineered candidate columns
     n_params = len(make_preprocessor(list(cfg.features), cfg.decision_point, "tree")

@@ -1,7 +1,8 @@
 """Hyper-parameter tuning with Optuna (TPE, seeded, median pruning across inner folds).
 
 The objective is the mean inner-fold log loss of the un-calibrated classifier
-(a proper scoring rule). Search spaces keep XGBoost small (depth <= 4, <= 300
+(a proper scoring rule). A stacked model tunes each of its bases with its own
+study on the same inner folds; its weights are then learned, not tuned. Search spaces keep XGBoost small (depth <= 4, <= 300
 trees) because exact TreeSHAP cost grows with trees x leaves and every score is
 explained at serving time.
 
@@ -24,6 +25,7 @@ from sklearn.metrics import log_loss
 from rairpredict.features import make_preprocessor
 from rairpredict.models.risk_model import make_classifier
 from rairpredict.models.splits import n_splits_for, stratified_folds
+from rairpredict.models.stack import STACK_BASES, STACKED, join_params
 
 __all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "study_result", "TuningResult"]
 
@@ -92,6 +94,10 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
     groups : array-like, optional
         Patient per row: the inner folds keep each patient's courses together.
     """
+    if kind == STACKED:
+        return _tune_stack(table, y, features=features, decision_point=decision_point, trials=trials,
+                           inner_folds=inner_folds, seed=seed, storage=storage, study_name=study_name,
+                           callbacks=callbacks, groups=groups)
     y = np.asarray(y, dtype=int)
     n_splits = max(2, n_splits_for(y, inner_folds, groups))
     folds = stratified_folds(y, n_splits, seed=seed, groups=groups)
@@ -125,6 +131,25 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
     return study_result(study, time.perf_counter() - start)
 
 
+def _stack_result(results: dict[str, TuningResult], name: str) -> TuningResult:
+    """One result for a stack: parameters as ``<base>__<name>``, trials and seconds summed.
+
+    ``best_value`` is the mean of the bases' best inner-CV log losses (each base is
+    tuned on its own; the stack's weights are then learned, not tuned).
+    """
+    return TuningResult(join_params({b: r.best_params for b, r in results.items()}),
+                        float(np.mean([r.best_value for r in results.values()])),
+                        sum(r.n_trials for r in results.values()), sum(r.n_pruned for r in results.values()),
+                        sum(r.seconds for r in results.values()), name)
+
+
+def _tune_stack(table, y, *, study_name, trials, **kw) -> TuningResult:
+    """Tune each base of a stack with its own study (``<study>.<base>``), same inner folds and seed."""
+    name = study_name or f"{STACKED}-{kw['seed']}"
+    return _stack_result({b: tune(table, y, kind=b, trials=trials, study_name=f"{name}.{b}", **kw)
+                          for b in STACK_BASES}, name)
+
+
 def study_result(study, seconds: float = 0.0) -> TuningResult:
     """The best completed trial of an Optuna study (binary or survival); none completed -> ConfigError."""
     done = [t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE]
@@ -137,8 +162,10 @@ def study_result(study, seconds: float = 0.0) -> TuningResult:
                         study.study_name)
 
 
-def stored_study(storage: str, study_name: str) -> TuningResult:
+def stored_study(storage: str, study_name: str, kind: str | None = None) -> TuningResult:
     """Best parameters of a stored study, read without adding trials (``rairpredict tune`` extends it).
+
+    ``kind="stacked"``: the studies of its bases (``<study_name>.<base>``), combined.
 
     Examples
     --------
@@ -147,6 +174,8 @@ def stored_study(storage: str, study_name: str) -> TuningResult:
     """
     from rairpredict.errors import ConfigError
 
+    if kind == STACKED:
+        return _stack_result({b: stored_study(storage, f"{study_name}.{b}") for b in STACK_BASES}, study_name)
     try:
         study = optuna.load_study(study_name=study_name, storage=storage)
     except KeyError:

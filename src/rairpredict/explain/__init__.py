@@ -2,7 +2,8 @@
 
 Contributions are on the log-odds (margin) scale and add up to it:
 ``tree_contributions`` (XGBoost, native TreeSHAP), ``linear_contributions``
-(logistic regression), ``scale_contributions`` (Platt-calibrated logit);
+(logistic regression), ``stack_contributions`` (a stack combined on the
+log-odds: its bases' exact values, weighted), ``scale_contributions`` (Platt-calibrated logit);
 ``PatternTreeShap`` gives XGBoost's numbers bit for bit, faster, by split-pattern lookup.
 ``top_reasons`` turns them into the top-k reasons per patient,
 ``global_importance`` and the ``plot_*`` functions summarise them.
@@ -19,7 +20,7 @@ True
 >>> top_reasons(phi, X, k=2, units={}).shape
 (600, 7)
 """
-from . import _contrib, _pattern_shap, _plots, _reasons
+from . import _contrib, _pattern_shap, _plots, _reasons, _stack
 from ._contrib import (
     BIAS,
     check_agreement,
@@ -33,6 +34,7 @@ from ._contrib import (
 )
 from ._pattern_shap import PatternTreeShap, pattern_contributions
 from ._plots import plot_beeswarm, plot_dependence, plot_importance
+from ._stack import base_contributions, stack_contributions
 from ._reasons import LOWERS, NO_EFFECT, RAISES, global_importance, group_contributions, top_reasons
 
-__all__ = [*_contrib.__all__, *_pattern_shap.__all__, *_reasons.__all__, *_plots.__all__]
+__all__ = [*_contrib.__all__, *_pattern_shap.__all__, *_reasons.__all__, *_plots.__all__, *_stack.__all__]

@@ -4,7 +4,8 @@
   calibration, every preprocessing step (class from a fixed list, its
   parameters and fitted attributes) and the classifier (logistic: coefficients
   and intercept; XGBoost: a pointer to ``booster.ubj``);
-* ``booster.ubj``: the XGBoost booster in XGBoost's own UBJSON format;
+* ``booster.ubj``: the XGBoost booster in XGBoost's own UBJSON format (a stacked
+  model's XGBoost base: ``stack_xgboost.ubj``, see :mod:`rairpredict.models._stack_codec`);
 * ``metadata.json``: validation, parameters, tuning (reproducible figures);
 * ``provenance.json``: when and where it was made (dates, MLflow run, registry
   version), kept apart so the files above are byte-identical for the same
@@ -126,6 +127,10 @@ def _classifier_state(kind: str, clf, files: dict) -> dict:
     if kind == "xgboost":
         files[_BOOSTER] = xgb_bytes(clf)
         return {"class": "XGBClassifier", "booster": _BOOSTER}
+    if kind == "stacked":
+        from rairpredict.models._stack_codec import stack_state
+
+        return stack_state(clf, files)
     if kind == "logistic":
         return {"class": "LogisticRegression", "params": encode(clf.get_params(deep=False)),
                 "fitted": {a: encode(getattr(clf, a)) for a in _LOGISTIC_STATE if hasattr(clf, a)}}
@@ -139,6 +144,10 @@ def _classifier_from_state(state: dict, files: dict):
         clf = XGBClassifier()
         clf.load_model(bytearray(files[state["booster"]]))
         return clf
+    if state["class"] == "StackedClassifier":
+        from rairpredict.models._stack_codec import stack_from_state
+
+        return stack_from_state(state, files)
     if state["class"] == "LogisticRegression":
         from sklearn.linear_model import LogisticRegression
 

@@ -48,7 +48,8 @@ from rairpredict.models.splits import n_splits_for, stratified_folds
 
 __all__ = ["RiskModel", "make_classifier", "fit_risk_model", "fit_calibration", "MODEL_KINDS", "pipeline_feature_source"]
 
-MODEL_KINDS = ("logistic", "xgboost")
+#: Binary model kinds; ``stacked`` combines the other two (:mod:`rairpredict.models.stack`).
+MODEL_KINDS = ("logistic", "xgboost", "stacked")
 
 
 def pipeline_feature_source(pipeline: Pipeline) -> dict[str, str]:
@@ -82,6 +83,10 @@ def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_we
         # threads contending for 2 busy cores made fits ~50x slower (measured).
         return XGBClassifier(**defaults, tree_method="hist", n_jobs=1, random_state=seed,
                              eval_metric="logloss")
+    if kind == "stacked":  # parameters as <base>__<name> (rairpredict.models.stack.split_params)
+        from rairpredict.models.stack import StackedClassifier, split_params
+
+        return StackedClassifier(split_params(params), seed=seed, pos_weight=pos_weight)
     raise ValueError(f"unknown model kind {kind!r}; expected one of {MODEL_KINDS}")
 
 
@@ -162,7 +167,7 @@ class RiskModel:
     features : list of str
         Canonical input fields (checked against the decision point at fit).
     kind : str
-        'logistic' or 'xgboost'.
+        'logistic', 'xgboost' or 'stacked' (both, combined on the log-odds scale).
     pipeline : sklearn.pipeline.Pipeline
         Fitted ``preprocess`` -> ``classifier``.
     calibration : Calibration
@@ -309,7 +314,16 @@ def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_poin
         ("classifier", make_classifier(kind, params, seed, pos_weight)),
     ])
     n_splits = n_splits_for(y, inner_folds, groups)
-    if n_splits >= 2 and calibration_methods:
+    if kind == "stacked":
+        # The stack learns its weights and their Platt map together on its own inner
+        # out-of-fold margins (of these rows only): that IS its calibration.
+        pipeline.set_params(classifier__inner_folds=inner_folds)
+        pipeline.fit(table, y, classifier__groups=groups)
+        clf = pipeline[-1]
+        calibration = (Calibration("sigmoid", a=float(clf.calibration_a_), b=float(clf.calibration_b_))
+                       if calibration_methods else Calibration("none"))
+        losses = {}
+    elif n_splits >= 2 and calibration_methods:
         cv = stratified_folds(y, n_splits, seed=seed, groups=groups)
         method = "decision_function" if kind == "logistic" else "predict_proba"
         oof = cross_val_predict(clone(pipeline), table, y, cv=cv, method=method)

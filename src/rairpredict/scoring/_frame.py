@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.explain import BIAS, PatternTreeShap, linear_contributions, top_reasons, tree_contributions_array
+from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, stack_contributions, top_reasons,
+                                 tree_contributions_array)
 from rairpredict.explain._reasons import _groups, _sum_by_group  # group_contributions' own arithmetic
 from rairpredict.scoring.shift import check_inputs
 
@@ -114,6 +115,8 @@ def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
         if explainer is None:
             return tree_contributions_array(clf, _matrix(X))
         return explainer.contributions(_matrix(X), nthread=_n_threads())
+    if hasattr(clf, "weights_"):  # a stack: its bases' exact contributions, weighted (explain._stack)
+        return stack_contributions(clf, X)
     if hasattr(clf, "coef_"):
         # The linear pipeline ends with Standardizer: the training mean of every
         # column is 0 there, so phi_j = coef_j * x_j and the bias is the intercept.

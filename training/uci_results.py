@@ -34,16 +34,17 @@ def main(argv=None) -> int:
         results.append(train_target(cfg, trials=args.trials, optimism_boot=args.optimism_boot,
                                     tracking=args.tracking, log=lambda m: print(m, file=sys.stderr)))
     table = results_table(results).drop(columns=["model/oracle", "oracle AUROC"])
-    opt = {r.name: r.optimism.loc["auroc", "corrected"] for r in results if not r.optimism.empty}
-    table["optimism-corrected AUROC (final xgboost)"] = [
-        f"{opt[t]:.3f}" if t in opt and m == "xgboost" else "" for t, m in zip(table["target"], table["model"])]
+    opt = {r.name: (r.model.kind, r.optimism.loc["auroc", "corrected"]) for r in results if not r.optimism.empty}
+    table["optimism-corrected AUROC (exported model)"] = [
+        f"{opt[t][1]:.3f}" if t in opt and m == opt[t][0] else "" for t, m in zip(table["target"], table["model"])]
     print(markdown_table(table))
     print(f"\nProtocol: {results[0].model.metadata['validation']['protocol']}")
     for r in results:
         print(f"- {r.name}: Riley sample size adequate = {r.sample_size.get('adequate')} "
               f"(n = {r.counts['rows_used']}, events = {r.counts['events']}, "
-              f"required n = {r.sample_size.get('required_n'):.0f}); DeLong logistic vs xgboost p = "
-              f"{r.comparisons['p_value'].iloc[0]:.3f}")
+              f"required n = {r.sample_size.get('required_n'):.0f}); DeLong "
+              + "; ".join(f"{c['model_1']} vs {c['model_2']} p = {c['p_value']:.3f}"
+                          for _, c in r.comparisons.iterrows()))
     return 0
 
 

@@ -6,7 +6,9 @@ courses, so no patient is ever in both a training and a test fold; the inner
 folds (Optuna, calibration) are grouped the same way.
 Inside each outer training fold, and only there: Optuna tuning on an inner
 stratified CV, the final fit, and the choice and fit of the probability
-calibration on inner out-of-fold margins. The outer test fold is predicted once.
+calibration on inner out-of-fold margins (a stacked model: its bases tuned the
+same way, then its weights and their calibration learned on its bases' inner
+out-of-fold margins). The outer test fold is predicted once.
 Published scores are fitted (points -> probability only) on the same training
 folds and predicted on the same test folds, so every model is compared on
 identical rows.
@@ -28,6 +30,7 @@ import pandas as pd
 from joblib import Parallel, delayed
 from rairpredict.experiment.tuning import tune
 from rairpredict.models.risk_model import fit_risk_model
+from rairpredict.models.stack import STACKED
 from rairpredict.models.splits import n_splits_for, stratified_folds
 
 __all__ = ["outer_splits", "CVPredictions", "cross_validate_model", "cross_validate_baseline"]
@@ -98,7 +101,9 @@ def cross_validate_model(table: pd.DataFrame, y, cfg, kind: str, *, trials: int 
         tuning_s += t_s
     protocol = {"outer_folds": v["outer_folds"], "repeats": v["repeats"], "inner_folds": v["inner_folds"],
                 "seed": v["seed"], "trials_per_fold": trials, "tuning": "optuna TPE + median pruning, inner CV log loss",
-                "calibration": "sigmoid or isotonic chosen by CV on inner out-of-fold margins",
+                "calibration": "sigmoid or isotonic chosen by CV on inner out-of-fold margins" + (
+                    "; stacked: bases tuned as the single models, then non-negative weights and their sigmoid "
+                    "learned together on the bases' inner out-of-fold margins" if kind == STACKED else ""),
                 "grouped_by_patient": groups is not None,
                 "patients": int(len(np.unique(groups))) if groups is not None else int(len(y))}
     return CVPredictions(kind, proba, params, time.perf_counter() - start, tuning_s, protocol)

@@ -79,7 +79,7 @@ def add_tune(sub) -> None:
                                     "(`train --use-study` then uses it)")
     _args.add_config(p)
     p.add_argument("--trials", type=int, required=True)
-    p.add_argument("--kind", default=None, choices=("xgboost", "logistic", "cox", "xgboost_cox"),
+    p.add_argument("--kind", default=None, choices=("xgboost", "logistic", "stacked", "cox", "xgboost_cox"),
                    help="model kind (default: xgboost; for a time-to-event target the config's final_model, else "
                         "its first model)")
     _args.add_renamed(p, "--model", "--kind", "kind")
@@ -103,9 +103,13 @@ def _cmd_tune(args) -> int:
         from rairpredict.errors import ConfigError
 
         raise ConfigError(f"{cfg.source}: --kind {args.kind} is a time-to-event model; this target is binary "
-                          "(use --kind xgboost or logistic)")
+                          "(use --kind xgboost, logistic or stacked)")
     args.kind = args.kind or "xgboost"
-    with progress(total=args.trials, desc=f"tune {cfg.name}", unit="trial") as bar:
+    from rairpredict.models.stack import STACK_BASES, STACKED
+
+    # a stack's studies are its bases', each extended by --trials
+    total = args.trials * (len(STACK_BASES) if args.kind == STACKED else 1)
+    with progress(total=total, desc=f"tune {cfg.name}", unit="trial") as bar:
         res = run_final_study(cfg, kind=args.kind, trials=args.trials, n=args.n, seed=args.seed,
                               storage=args.storage, callbacks=[lambda study, trial: bar.update(1)])
     emit(args, {"study": res.study_name, "trials": res.n_trials, "pruned": res.n_pruned,

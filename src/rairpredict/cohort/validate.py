@@ -177,6 +177,26 @@ def _empty(f: Field, n: int):
     return pd.array(np.full(n, None, dtype=object), dtype="string")
 
 
+#: Up to this many rows, a column of text cells (or None) is factorised by a dict: the codes and
+#: values ``pd.factorize`` gives, without pandas' fixed cost per column (a one-row REST request
+#: has ~40 such columns; tests/cohort/test_validate_small.py compares both routes).
+FEW_ROWS = 64
+
+
+def _few_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize`` of a short object column whose cells are all ``str`` or None; None otherwise."""
+    seen: dict = {}
+    codes = np.empty(len(values), dtype=np.intp)
+    for i, v in enumerate(values.to_numpy()):
+        if v is None:
+            codes[i] = -1
+        elif type(v) is str:
+            codes[i] = seen.setdefault(v, len(seen))
+        else:
+            return None  # numbers, NaN, pd.NA, ...: pandas decides
+    return codes, np.array(list(seen), dtype=object)
+
+
 def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes (-1 = missing) and distinct values, so per-value Python runs once per distinct value.
 
@@ -186,6 +206,10 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(np.intp), np.asarray(values.cat.categories, dtype=object)
+    if len(values) <= FEW_ROWS and values.dtype == object:
+        few = _few_texts(values)
+        if few is not None:
+            return few
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
         values = values.astype("string")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -199,7 +223,8 @@ def _expand(per_value: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
 
 def _stripped_text(uniques: np.ndarray) -> np.ndarray:
     """Distinct values as stripped text (object array of str), the form every text rule reads."""
-    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
+    if not all(type(v) is str for v in uniques) and \
+            pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
         uniques = pd.Series(uniques, dtype=object).astype("string").to_numpy(object)
     return np.array([v.strip() for v in uniques], dtype=object)
 
@@ -246,7 +271,10 @@ def _convert(values: pd.Series, spec: _Spec, *, factor: float = 1.0, decimal: st
         if mask.any():
             problems.append((rule, mask))
 
-    if f.dtype in ("float", "int") and _is_number(values.dtype):
+    if f.dtype in ("float", "int") and values.dtype == np.float64:
+        num = values.to_numpy()  # NaN is pandas' missing here: no mask to apply (a view: never written)
+        present = ~np.isnan(num)
+    elif f.dtype in ("float", "int") and _is_number(values.dtype):
         present = values.notna().to_numpy(bool)
         num = values.to_numpy(np.float64, na_value=np.nan)
     elif f.dtype == "bool" and (pd.api.types.is_bool_dtype(values.dtype) or (

@@ -34,7 +34,8 @@ from ._contrib import (
 )
 from ._pattern_shap import PatternTreeShap, pattern_contributions
 from ._plots import plot_beeswarm, plot_dependence, plot_importance
+from ._reasons import (LOWERS, NO_EFFECT, RAISES, global_importance, group_contributions, reason_arrays,
+                       top_reasons)
 from ._stack import base_contributions, stack_contributions
-from ._reasons import LOWERS, NO_EFFECT, RAISES, global_importance, group_contributions, top_reasons
 
 __all__ = [*_contrib.__all__, *_pattern_shap.__all__, *_reasons.__all__, *_plots.__all__, *_stack.__all__]

@@ -17,7 +17,8 @@ import pandas as pd
 
 from ._contrib import BIAS
 
-__all__ = ["group_contributions", "top_reasons", "global_importance", "RAISES", "LOWERS", "NO_EFFECT"]
+__all__ = ["group_contributions", "top_reasons", "reason_arrays", "global_importance", "RAISES", "LOWERS",
+           "NO_EFFECT"]
 
 RAISES, LOWERS, NO_EFFECT = "raises risk", "lowers risk", "no effect"
 _DIRECTIONS = [LOWERS, NO_EFFECT, RAISES]  # indexed by sign + 1
@@ -131,14 +132,9 @@ def top_reasons(
     values, features, bias = _split(contrib)
     names, group = _groups(features, feature_source)
     phi = _sum_by_group(values, group, len(names))
-    n, m = phi.shape
-    k = max(0, min(int(k), m))
-
-    order = _top_k(np.abs(phi), k)  # (n, k) group indices, largest first
-    chosen = np.take_along_axis(phi, order, axis=1)
-    margin = bias + phi.sum(axis=1)
-    delta = _expit(margin)[:, None] - _expit(margin[:, None] - chosen)
-    sign = np.sign(chosen).astype(np.int8) + 1
+    n = phi.shape[0]
+    order, chosen, delta, sign = reason_arrays(phi, bias, k)
+    k = order.shape[1]
 
     if units is None:
         units = _contract_units()
@@ -159,6 +155,24 @@ def top_reasons(
     if format == "long":
         return long
     return _to_wide(long, contrib.index, k)
+
+
+def reason_arrays(phi: np.ndarray, bias: np.ndarray, k: int):
+    """The arithmetic of :func:`top_reasons` on arrays (no frames: one-row scoring pays no pandas).
+
+    ``phi`` (n, m) contributions per field and ``bias`` (n,), on the log-odds.
+    Returns ``order`` (n, k) field indices, largest ``|phi|`` first (ties in
+    column order); ``chosen`` their contributions; ``delta`` the probability
+    change ``p(margin) - p(margin - chosen)``; ``sign`` 0/1/2 for lowers / no
+    effect / raises (an index into ``[LOWERS, NO_EFFECT, RAISES]``); k capped at m.
+    """
+    k = max(0, min(int(k), phi.shape[1]))
+    order = _top_k(np.abs(phi), k)  # (n, k) group indices, largest first
+    chosen = np.take_along_axis(phi, order, axis=1)
+    margin = bias + phi.sum(axis=1)
+    delta = _expit(margin)[:, None] - _expit(margin[:, None] - chosen)
+    sign = np.sign(chosen).astype(np.int8) + 1
+    return order, chosen, delta, sign
 
 
 def _top_k(score: np.ndarray, k: int) -> np.ndarray:

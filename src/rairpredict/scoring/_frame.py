@@ -31,9 +31,10 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.contract import load_contract
-from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, stack_contributions, top_reasons,
+from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, reason_arrays, stack_contributions,
                                  tree_contributions_array)
-from rairpredict.explain._reasons import _groups, _sum_by_group  # group_contributions' own arithmetic
+from rairpredict.explain._contrib import _aligned, _iteration_range  # as XGBClassifier.predict aligns and stops
+from rairpredict.explain._reasons import _DIRECTIONS, _contract_units, _groups, _sum_by_group  # top_reasons' own
 from rairpredict.scoring.shift import check_inputs
 
 __all__ = ["score_frame", "score_frame_checked", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
@@ -51,9 +52,6 @@ INPUT_PREFIX = "input__"
 #: Text shown as ``reason_i_value`` when the patient's value is missing.
 MISSING_TEXT = "missing"
 
-# explain.top_reasons(format="wide") names -> our names
-_WIDE = {"feature": "feature", "value": "value", "unit": "unit", "contribution": "log_odds",
-         "direction": "direction", "probability_change": "prob_change"}
 
 
 # One PatternTreeShap per fitted booster: its per-tree pattern tables fill up on the
@@ -100,6 +98,27 @@ def tree_explainer(model):
     return None if explainer is _NO_EXPLAINER else explainer
 
 
+#: Below this many rows XGBoost's own single-thread ``predict`` / ``pred_contribs`` is faster than
+#: the pattern tables and thread pools (measured on 2 cores, the demo model: one row 0.16 ms
+#: against 3 ms; crossover between 128 and 512 rows). The numbers are the same either way
+#: (PatternTreeShap is bit-identical to ``pred_contribs``; tests/scoring/test_small_batch.py).
+SMALL_BATCH = 256
+_SMALL_BOOSTERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _small_booster(clf):
+    """A single-thread copy of ``clf``'s booster, cached: OpenMP threads cost more than one row's work.
+
+    A copy, so the model's own booster keeps its thread setting for large batches.
+    """
+    booster = clf.get_booster()
+    small = _SMALL_BOOSTERS.get(booster)
+    if small is None:
+        small = _SMALL_BOOSTERS[booster] = booster.copy()
+        small.set_param({"nthread": 1})
+    return small
+
+
 def _matrix(X: pd.DataFrame) -> np.ndarray:
     return X.to_numpy(np.float32, na_value=np.nan)
 
@@ -110,6 +129,8 @@ def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
     XGBoost: bit-identical to ``pred_contribs`` (float32), by split-pattern lookup.
     """
     clf = model.classifier
+    if hasattr(clf, "get_booster") and len(X) < SMALL_BATCH:
+        return tree_contributions_array(_small_booster(clf), _matrix(X), nthread=1)
     if hasattr(clf, "get_booster"):
         explainer = tree_explainer(model)
         if explainer is None:
@@ -141,6 +162,11 @@ def _margin_only(model, X: pd.DataFrame) -> np.ndarray:
     clf = model.classifier
     if len(X) == 0:
         return np.zeros(0)
+    if hasattr(clf, "get_booster") and len(X) < SMALL_BATCH:
+        booster = _small_booster(clf)
+        return np.asarray(booster.inplace_predict(_matrix(_aligned(booster, X)), predict_type="margin",
+                                                  iteration_range=_iteration_range(booster),
+                                                  validate_features=False), dtype=np.float64)
     if hasattr(clf, "get_booster"):
         return np.asarray(clf.predict(X, output_margin=True), dtype=np.float64)
     return np.asarray(clf.decision_function(X), dtype=np.float64)
@@ -155,10 +181,16 @@ def _calibrated_scale(model) -> tuple[float, float] | None:
 
 
 def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """Contributions per canonical field (plus ``bias``) on the reported scale, and the model margin.
+    """Contributions per canonical field (plus ``bias``) on the reported scale, and the model margin."""
+    names, summed, bias, margin = _field_contributions(model, X)
+    return pd.DataFrame(np.column_stack([summed, bias]), columns=[*names, BIAS], index=X.index), margin
+
+
+def _field_contributions(model, X: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+    """(field names, contributions (n, fields), bias (n,)) on the reported scale, and the model margin.
 
     One-hot columns of a field are summed (exactly additive) before scaling,
-    so the frame is as narrow as the list of fields.
+    so the result is as narrow as the list of fields.
     """
     # reshape: XGBoost returns a 1-D array for zero rows
     values = np.asarray(_engineered_contributions(model, X)).reshape(len(X), X.shape[1] + 1)
@@ -172,8 +204,7 @@ def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     scale = _calibrated_scale(model)
     if scale is not None:
         summed, bias = summed * float(scale[0]), bias * float(scale[0]) + float(scale[1])
-    contrib = pd.DataFrame(np.column_stack([summed, bias]), columns=[*names, BIAS], index=X.index)
-    return contrib, margin
+    return names, summed, bias, margin
 
 
 def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:
@@ -254,25 +285,27 @@ def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return _flag_text(missing, features + absent), _flag_text(odd, odd_names)
 
 
-def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarray, k: int) -> dict:
-    fields = [c for c in contrib.columns if c != BIAS]  # already one column per canonical field
-    wide = top_reasons(contrib, None, k=k, format="wide")
+def _reasons(model, table: pd.DataFrame, fields: list[str], phi: np.ndarray, bias: np.ndarray,
+             margin: np.ndarray, k: int) -> dict:
+    """``reason_{i}_*`` columns: :func:`~rairpredict.explain.top_reasons`' arithmetic, on arrays."""
+    # column-major, as a DataFrame's to_numpy hands it to top_reasons: the row sums add in the same order
+    order, chosen, delta, sign = reason_arrays(np.asfortranarray(phi), bias, k)
+    names = np.asarray(fields, dtype=object)
+    units = np.array([_units().get(f) or "" for f in fields], dtype=object)
+    directions = np.array(_DIRECTIONS, dtype=object)
     isotonic = _calibrated_scale(model) is None
     out = {}
-    for i in range(1, min(k, len(fields)) + 1):
-        which = pd.Categorical(wide[f"feature_{i}"], categories=fields).codes
-        for src, dst in _WIDE.items():
-            if dst == "value":
-                col = np.full(len(which), MISSING_TEXT, dtype=object)
-                for g in np.unique(which):
-                    if fields[g] in table.columns:
-                        rows = np.flatnonzero(which == g)
-                        col[rows] = _value_text(table[fields[g]], rows)
-            elif dst in ("feature", "unit", "direction"):
-                col = np.asarray(wide[f"{src}_{i}"], dtype=object)
-            else:
-                col = np.asarray(wide[f"{src}_{i}"], dtype=np.float64)
-            out[f"reason_{i}_{dst}"] = col
+    for i in range(1, order.shape[1] + 1):
+        which = order[:, i - 1]
+        value = np.full(len(which), MISSING_TEXT, dtype=object)
+        for g in np.unique(which):
+            if fields[g] in table.columns:
+                rows = np.flatnonzero(which == g)
+                value[rows] = _value_text(table[fields[g]], rows)
+        out.update({f"reason_{i}_feature": names[which], f"reason_{i}_value": value,
+                    f"reason_{i}_unit": units[which], f"reason_{i}_log_odds": chosen[:, i - 1],
+                    f"reason_{i}_direction": directions[sign[:, i - 1]],
+                    f"reason_{i}_prob_change": delta[:, i - 1]})
         if isotonic:
             # isotonic: probability change through the calibration's own map
             change = out[f"reason_{i}_log_odds"]
@@ -286,6 +319,16 @@ def _reasons(model, table: pd.DataFrame, contrib: pd.DataFrame, margin: np.ndarr
             for dst in ("direction", "prob_change"):  # keep the documented column order
                 out[f"reason_{i}_{dst}"] = out.pop(f"reason_{i}_{dst}")
     return out
+
+
+_UNITS: dict = {}
+
+
+def _units() -> dict:
+    """Contract units, read once (what top_reasons shows by default)."""
+    if not _UNITS:
+        _UNITS.update(_contract_units())
+    return _UNITS
 
 
 def _horizon_words(direction: np.ndarray, horizon: float) -> np.ndarray:
@@ -343,9 +386,9 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
     shift_text, shift_counts = check_inputs(model, table, strict=strict_inputs)
     X = model.transform(table)
     if explain:
-        contrib, margin = _contrib_frame(model, X)
+        fields, phi, bias, margin = _field_contributions(model, X)
     else:
-        contrib, margin = None, _margin_only(model, X)
+        margin = _margin_only(model, X)
     proba = np.asarray(model.calibration(margin), dtype=np.float64)
     missing, odd = _input_flags(model, table)
     meta = getattr(model, "metadata", {}) or {}
@@ -368,7 +411,7 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
         out = {**{k: out[k] for k in ("patient_id", "probability")}, **{c: risks[c].to_numpy() for c in risks},
                **{k: v for k, v in out.items() if k not in ("patient_id", "probability")}}
     if explain:
-        out.update(_reasons(model, table, contrib, margin, explain))
+        out.update(_reasons(model, table, fields, phi, bias, margin, explain))
     frame = pd.DataFrame(out)
     if with_inputs:
         inputs = pd.DataFrame({f"{INPUT_PREFIX}{f}": table[f] for f in model.features if f in table.columns})

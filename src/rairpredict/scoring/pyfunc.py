@@ -93,12 +93,13 @@ def synthetic_input_example(n: int = 3, seed: int = 12345) -> pd.DataFrame:
     return to_pyfunc_input(simulate_cohort(n, seed=seed)).reset_index(drop=True)
 
 
-def _canonical(model_input: pd.DataFrame, extra_fields=None) -> pd.DataFrame:
+def _canonical(model_input: pd.DataFrame, extra_fields=None, contract=None, derived=None) -> pd.DataFrame:
     from rairpredict.cohort.contract import schema_of
     from rairpredict.cohort.derive import add_derived
     from rairpredict.cohort.validate import validate_canonical
 
-    contract = schema_of(extras=extra_fields)  # the contract plus the model's extra columns
+    if contract is None:
+        contract = schema_of(extras=extra_fields)  # the contract plus the model's extra columns
     # every column goes to validation: an unknown one is refused, never silently dropped
     result = validate_canonical(model_input, file="<request>", check_duplicates=False, schema=contract)
     if result.n_rejected:
@@ -109,7 +110,7 @@ def _canonical(model_input: pd.DataFrame, extra_fields=None) -> pd.DataFrame:
                               + " (score files with bad rows with `rairpredict score`, which writes rejects)")
         error.rejects = result.rejects
         raise error
-    return add_derived(result.table)
+    return add_derived(result.table, only=derived)
 
 
 #: At most this many row problems are listed in an error answer (the count is always exact).
@@ -155,8 +156,14 @@ class RiskModelPyfunc:
     """
 
     def __init__(self, model, explain: int = 3):
+        from rairpredict.cohort.contract import schema_of
+        from rairpredict.scoring._file import _derived_inputs
+
         self.model = model
         self.explain = int(explain)
+        # the contract plus the model's extra columns, built once: validation compiles it once per model
+        self.contract = schema_of(extras=model.metadata.get("extra_fields"))
+        self.derived = _derived_inputs(model)  # as `score` does: only the derived fields the model reads
 
     def predict(self, model_input, params=None):
         import logging
@@ -174,7 +181,7 @@ class RiskModelPyfunc:
             if not isinstance(model_input, pd.DataFrame):
                 raise ContractError("the request must be a table (JSON dataframe_split / dataframe_records, "
                                     "CSV or Parquet)")
-            table = _canonical(model_input.reset_index(drop=True), self.model.metadata.get("extra_fields"))
+            table = _canonical(model_input.reset_index(drop=True), contract=self.contract, derived=self.derived)
             out, counts = score_frame_checked(self.model, table, explain=explain, strict_inputs=strict)
         except (RairpredictError, ValueError, TypeError) as exc:
             raise _request_error(exc) from None

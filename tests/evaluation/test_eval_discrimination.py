@@ -107,3 +107,17 @@ def test_auroc_properties(rows, monotone):
     q = monotone(p)
     q = (q - q.min()) / (q.max() - q.min()) if q.max() > q.min() else np.zeros_like(q)
     assert auroc(y, q) == pytest.approx(auc, abs=1e-12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 1), st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.7, 0.9, 1.0])),
+                min_size=2, max_size=60))
+def test_average_precision_equals_scikit_learn_with_ties(pairs):
+    from rairpredict.evaluation._discrimination import average_precision
+
+    y = np.array([a for a, _ in pairs])
+    p = np.array([b for _, b in pairs])
+    if y.sum() == 0:
+        assert np.isnan(average_precision(y, p))
+        return
+    assert average_precision(y, p) == pytest.approx(average_precision_score(y, p), abs=1e-12)

@@ -174,6 +174,22 @@ def test_optimism_repeats_the_whole_model_building_process(trained, monkeypatch)
     assert calls == [2, 2]  # no tuning asked: the given parameters
 
 
+def test_optimism_apparent_is_the_final_model(trained):
+    """train passes the final model's predictions as the bootstrap's apparent performance: they must be
+    exactly what the whole process gives when refitted on all rows (same seed, same study, same fit)."""
+    from rairpredict.experiment.data import load_target_data
+    from rairpredict.experiment.train import whole_process_fit_predict
+
+    result, _, table = trained
+    cfg = load_target_config(CONFIG_DIR / "rair.yaml")
+    cfg = cfg.with_overrides(validation={"outer_folds": 3, "repeats": 1, "inner_folds": 3, "seed": 0})
+    data = load_target_data(cfg, table=table)
+    fp = whole_process_fit_predict(cfg, result.model.kind, 2, result.model.metadata["params"],
+                                   grouped=data.groups is not None)
+    refit = fp(data.table, data.y, data.table)
+    np.testing.assert_array_equal(refit, result.model.predict_risk(data.table))
+
+
 @pytest.mark.slow
 def test_same_config_twice_gives_the_same_model_bytes(small_cohort, tmp_path):
     """Reproducible retrain: whatever the stored study holds, `train` ships the same bytes; `tune` is explicit."""

@@ -169,5 +169,30 @@ def auprc(y, p, alpha: float = 0.05, n_boot: int = 1000, seed=None) -> Estimate:
     """
     y, p = check_y_p(y, p)
     ap = float(average_precision_score(y, p))
-    boots = [average_precision_score(y[i], p[i]) for i in bootstrap_indices(y, n_boot, seed)]
+    boots = [average_precision(y[i], p[i]) for i in bootstrap_indices(y, n_boot, seed)]
     return Estimate(ap, *percentile_interval(boots, alpha))
+
+
+def average_precision(y: np.ndarray, p: np.ndarray) -> float:
+    """Average precision as :func:`sklearn.metrics.average_precision_score` computes it, without its checks.
+
+    For the bootstrap replicates of :func:`auprc` (already checked arrays):
+    scikit-learn's input validation cost 5 ms per call, 1000 times per metric.
+    Sum over the distinct thresholds, highest first, of the recall gained times
+    the precision there; nan when ``y`` has no positive (as scikit-learn, which warns).
+
+    Examples
+    --------
+    >>> y, p = np.array([0, 0, 1, 1]), np.array([0.1, 0.4, 0.35, 0.8])
+    >>> average_precision(y, p) == average_precision_score(y, p)
+    True
+    """
+    order = np.argsort(p, kind="mergesort")[::-1]
+    ys, ps = y[order], p[order]
+    last = np.r_[np.flatnonzero(np.diff(ps)), ys.size - 1]  # last row of each distinct threshold
+    tps = np.cumsum(ys)[last]
+    if tps[-1] == 0:
+        return float("nan")
+    precision = tps / (last + 1)
+    recall_gain = np.diff(np.r_[0, tps]) / tps[-1]
+    return float(np.sum(recall_gain * precision))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 __all__ = ["LogisticFit", "fit_logistic"]
 
@@ -50,7 +51,7 @@ def fit_logistic(X, y, offset=None, weights=None, max_iter: int = 50, tol: float
     ll = _loglik(eta, y, w)
     converged = False
     for _ in range(max_iter):
-        mu = 1.0 / (1.0 + np.exp(-eta))
+        mu = expit(eta)
         W = w * mu * (1 - mu)
         grad = X.T @ (w * (y - mu))
         info = X.T @ (X * W[:, None])
@@ -72,7 +73,7 @@ def fit_logistic(X, y, offset=None, weights=None, max_iter: int = 50, tol: float
         if full_step < tol:
             converged = True
             break
-    mu = 1.0 / (1.0 + np.exp(-eta))
+    mu = expit(eta)
     info = X.T @ (X * (w * mu * (1 - mu))[:, None])
     try:
         cov = np.linalg.inv(info)

@@ -53,7 +53,7 @@ def _replicate(fit_predict, X, y, idx):
 
 
 def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None,
-                       alpha: float = 0.05, n_jobs: int = 1, groups=None) -> pd.DataFrame:
+                       alpha: float = 0.05, n_jobs: int = 1, groups=None, apparent=None) -> pd.DataFrame:
     """Optimism-corrected AUROC, calibration slope and Brier score.
 
     For each bootstrap sample the whole pipeline is refitted; its performance
@@ -76,6 +76,10 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     groups : array-like, optional
         Patient per row: the bootstrap then resamples patients (all of a
         patient's rows together), not rows.
+    apparent : array-like, optional
+        ``fit_predict(X, y, X)`` when the caller already has it (the final
+        model fitted by the same process), so the whole process is not run
+        once more on all rows.
 
     Returns
     -------
@@ -100,7 +104,7 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     if len(X) != len(y):
         raise EvaluationInputError(f"X has {len(X)} rows but y has {len(y)}")
     n = len(y)
-    apparent = _metrics(y, fit_predict(X, y, X))
+    apparent = _metrics(y, fit_predict(X, y, X) if apparent is None else np.asarray(apparent, dtype=float))
     rng = np.random.default_rng(seed)
     if groups is None:
         draws = (rng.integers(0, n, n) for _ in range(n_boot))

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from rairpredict import __version__
 from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR
@@ -158,6 +159,7 @@ def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | 
                              "pruned": res.n_pruned, "best_inner_cv_logloss": res.best_value}, res.seconds
 
 
+@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: BLAS threads only contend (3x CPU, measured)
 def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: pd.DataFrame | None = None,
                  trials: int | None = None, final_model: str | None = None, optimism_boot: int = 30,
                  tracking: bool = True, export_dir: str | Path | None = None,
@@ -258,8 +260,12 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
 
     fit_predict = whole_process_fit_predict(cfg, final_model, trials, params, grouped=data.groups is not None)
     # several courses per patient: the bootstrap resamples patients
+    # the final model IS the whole process fitted on all rows (a fresh study with the same seed, or no
+    # tuning): its predictions are the bootstrap's apparent performance (test_optimism_apparent_is_the_final_model)
+    same_process = not use_stored_study
     optimism = optimism_corrected(fit_predict, data.table, data.y, n_boot=optimism_boot,
-                                  seed=cfg.validation["seed"], n_jobs=2, groups=data.groups) \
+                                  seed=cfg.validation["seed"], n_jobs=2, groups=data.groups,
+                                  apparent=model.predict_risk(data.table) if same_process else None) \
         if optimism_boot > 0 else pd.DataFrame()
     from rairpredict.evaluation.table_one import table_one, table_one_records
 

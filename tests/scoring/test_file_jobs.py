@@ -11,9 +11,16 @@ from rairpredict.cli import main
 from rairpredict.cohort.contract import load_contract
 from rairpredict.errors import CohortFileError
 from rairpredict.scoring import score_file
+from rairpredict.scoring import _parallel
 from rairpredict.scoring._parallel import ordered_map
 
 N = 90
+
+
+@pytest.fixture
+def workers_only(monkeypatch):
+    """Every chunk through the worker processes: the caller does not score while they start."""
+    monkeypatch.setattr(_parallel, "HELP_WHILE_STARTING", False)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +42,7 @@ def _files(s):
 
 
 @pytest.mark.parametrize("ext", [".parquet", ".csv"])
-def test_two_jobs_write_the_same_bytes(xgb_model, cohort, messy, tmp_path, ext):
+def test_two_jobs_write_the_same_bytes(xgb_model, cohort, messy, tmp_path, ext, workers_only):
     src = tmp_path / "in.csv"
     messy.to_csv(src, index=False)
     one = score_file(xgb_model, src, tmp_path / f"one{ext}", explain=3, chunk_size=20, report=None,
@@ -55,7 +62,7 @@ def test_two_jobs_write_the_same_bytes(xgb_model, cohort, messy, tmp_path, ext):
         np.testing.assert_allclose(scored["probability"], expected, rtol=0, atol=1e-6)
 
 
-def test_two_jobs_parquet_row_groups_and_progress(xgb_model, messy, tmp_path):
+def test_two_jobs_parquet_row_groups_and_progress(xgb_model, messy, tmp_path, workers_only):
     src = tmp_path / "in.parquet"
     clean = messy.drop(index=[3, 31, 47, 70]).reset_index(drop=True)
     clean.to_parquet(src, row_group_size=25)
@@ -67,7 +74,7 @@ def test_two_jobs_parquet_row_groups_and_progress(xgb_model, messy, tmp_path):
     pd.testing.assert_frame_equal(pd.read_parquet(s.output), pd.read_parquet(ref.output))
 
 
-def test_worker_user_error_keeps_its_type_and_no_output(model_path, messy, tmp_path, capsys):
+def test_worker_user_error_keeps_its_type_and_no_output(model_path, messy, tmp_path, capsys, workers_only):
     src = tmp_path / "in.csv"
     messy.drop(columns="sex").to_csv(src, index=False)  # a required column is absent: a file-level error
     out = tmp_path / "o" / "s.parquet"
@@ -101,10 +108,30 @@ def _square(context, x):
     return context * x * x
 
 
-def test_ordered_map_keeps_order_and_bounds_nothing_lost():
+def test_ordered_map_keeps_order_and_bounds_nothing_lost(workers_only):
     got = list(ordered_map(_square, 3, iter(range(25)), jobs=2))
     assert got == [3 * x * x for x in range(25)]
     assert list(ordered_map(_square, 1, iter(range(4)), jobs=1)) == [0, 1, 4, 9]
+
+
+def _where(context, x):
+    import multiprocessing
+    import time
+
+    if multiprocessing.parent_process() is None:  # the caller: slow, so the workers get started meanwhile
+        time.sleep(context)
+    return x, os.getpid()
+
+
+def test_caller_scores_while_workers_start_then_workers_take_over():
+    got = list(ordered_map(_where, 0.2, iter(range(100)), jobs=2))
+    assert [x for x, _ in got] == list(range(100))  # input order, nothing lost or repeated
+    pids = [pid for _, pid in got]
+    assert pids[0] == os.getpid()  # the first item never waits for a worker to start
+    workers = {p for p in pids if p != os.getpid()}
+    assert 1 <= len(workers) <= 2
+    first = min(i for i, p in enumerate(pids) if p in workers)
+    assert all(p != os.getpid() for p in pids[first:])  # once workers run, the caller only collects
 
 
 def _fail_on(context, x):
@@ -113,7 +140,7 @@ def _fail_on(context, x):
     return x
 
 
-def test_ordered_map_reraises_worker_exception_with_its_message():
+def test_ordered_map_reraises_worker_exception_with_its_message(workers_only):
     with pytest.raises(CohortFileError) as info:
         list(ordered_map(_fail_on, 5, iter(range(10)), jobs=2))
     assert str(info.value) == str(CohortFileError("f.csv", "bad thing", column="age_years"))

@@ -153,3 +153,52 @@ def test_entirely_missing_counts_only_beyond_the_training_pattern(model_and_trai
     assert shift_summary(model, counts)["inputs_absent"] == []
     _, counts = check_inputs(model, train.assign(braf_v600e=pd.array([pd.NA] * len(train), dtype="boolean")))
     assert [d["input"] for d in shift_summary(model, counts)["inputs_absent"]] == ["braf_v600e"]
+
+
+# ----------------------------------------------------------------- the fast per-chunk arithmetic
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra.numpy import arrays  # noqa: E402
+
+from rairpredict.scoring.shift import _bin_counts, _population_breaks, _row_text  # noqa: E402
+
+_FLOATS = st.one_of(st.floats(-5, 5, width=32), st.sampled_from([np.nan, np.inf, -np.inf]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(v=arrays(np.float64, st.integers(0, 60), elements=_FLOATS),
+       edges=st.lists(st.floats(-4, 4, width=32), max_size=12))
+def test_bin_counts_equal_a_binary_search_per_row(v, edges):
+    edges = np.unique(np.asarray(edges, float))
+    expected = np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1).tolist()
+    assert _bin_counts(v, edges) == expected
+
+
+@settings(max_examples=100, deadline=None)
+@given(flags=arrays(bool, st.tuples(st.integers(0, 40), st.integers(1, 70))))
+def test_row_text_equals_the_flags_of_each_row(flags):
+    from rairpredict.scoring.shift import _KINDS
+
+    kinds = list(_KINDS)
+    masks = [(kinds[j % 4], f"x{j}", flags[:, j]) for j in range(flags.shape[1])]
+    expected = []
+    for row in flags:  # the reference: one row at a time, names grouped by kind in mask order
+        parts: dict = {}
+        for (kind, name, _), on in zip(masks, row):
+            if on:
+                parts.setdefault(kind, []).append(name)
+        expected.append("; ".join(f"{_KINDS[k]}: {', '.join(v)}" for k, v in parts.items()))
+    assert _row_text(masks, flags.shape[0]).tolist() == expected
+
+
+def test_population_value_rules_decided_per_distinct_value_as_per_row():
+    from rairpredict.cohort.population import parse_population
+
+    table = pd.DataFrame({"histology": pd.Categorical(["papillary", None, "follicular", "Papillary ", "other"] * 3),
+                          "sex": pd.array(["F", "M", None, "f", "M"] * 3, dtype="string")})
+    rules = {"histology": {"in": ["papillary", "follicular"]}, "sex": "F"}
+    got = _population_breaks(table, rules)
+    for rule in parse_population(rules):  # the rule's own per-row answer
+        values = table[rule.column]
+        np.testing.assert_array_equal(got[rule.column], values.notna().to_numpy(bool) & ~rule.keeps(values))
+    assert got["histology"].tolist()[:5] == [False, False, False, False, True]

@@ -64,7 +64,9 @@ def _run_and_signal(model_path, src, tmp_path, how: str, attempt: int):
     marker = f"RAIRPREDICT_TEST_RUN_{uuid.uuid4().hex}"
     env = {**os.environ, marker: "1", "TMPDIR": str(tmp_dir)}
     cmd = [sys.executable, "-m", "rairpredict", "score", "--model", str(model_path), "-i", str(src),
-           "-o", str(out_dir / "scores.parquet"), "--jobs", "2", "--chunk-size", "200", "--explain", "3"]
+           # small chunks: the CLI scores the first ones itself while the workers start, and the
+           # run must still be going once they have started
+           "-o", str(out_dir / "scores.parquet"), "--jobs", "2", "--chunk-size", "50", "--explain", "3"]
     child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)  # its own process group, as a shell job would be
     try:

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import signal
+import threading
 from collections import deque
 from concurrent.futures import ProcessPoolExecutor
 
@@ -208,12 +209,26 @@ def _start_server(ctx, preload) -> None:
         os.environ.pop(_SERVER_TMP, None)
 
 
+def _ready() -> bool:
+    """A no-op task: its result tells the caller that a worker has started."""
+    return True
+
+
+#: While no worker has started yet (the worker server imports the scoring stack, each
+#: worker unpickles the model: seconds), the caller scores the first items itself instead
+#: of waiting. Tests set it to False to send every item through the workers.
+HELP_WHILE_STARTING = True
+
+
 def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
     """Yield ``fn(context, item)`` for every item, in order, computed by ``jobs`` processes.
 
     ``fn`` must be a module-level function; ``context`` (e.g. the model) is sent
     once to each worker. ``jobs <= 1`` computes in this process, lazily.
     ``preload``: modules the worker server imports once (e.g. the model's).
+    Until the first worker is ready, items are computed in this process (see
+    :data:`HELP_WHILE_STARTING`): the start-up costs no idle seconds, and an
+    input of a few small items never waits for the workers at all.
     Close the generator (or exhaust it) to release the workers.
     """
     if jobs <= 1:
@@ -230,9 +245,31 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
     executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
                                    initializer=_init_worker, initargs=(fn, context, threads, os.getpid()))
     pending: deque = deque()
+    pings: list = []
+    failed: list = []
+
+    def start_workers():
+        # One no-op per worker: the pool starts them (it spawns on submit), and the first one
+        # done says a worker is ready for real work. In a thread: a submit that spawns waits
+        # until the server has imported the scoring stack.
+        try:
+            pings.extend(executor.submit(_ready) for _ in range(jobs))
+        except BaseException as exc:  # noqa: BLE001 - e.g. a worker killed by Ctrl-C as it started
+            failed.append(exc)  # raised by the caller if it needs the workers, never printed here
+
+    starter = threading.Thread(target=start_workers, name="start-workers", daemon=True)
+    starter.start()
     finished = False
+    started = not HELP_WHILE_STARTING
     try:
         for item in items:
+            started = started or (not starter.is_alive() and any(p.done() for p in pings))
+            if not started:  # nothing submitted yet, so this result is next in order
+                yield fn(context, item)
+                continue
+            starter.join()
+            if failed:
+                raise failed[0]
             pending.append(executor.submit(_run, item))
             if len(pending) > jobs:  # jobs busy + 1 queued: bounded memory, no idle worker
                 yield _unwrap(pending.popleft().result())
@@ -240,7 +277,8 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
             yield _unwrap(pending.popleft().result())
         finished = True
     finally:
-        if finished:
+        starter.join()  # (the pool's processes are all known only once it is done)
+        if finished and started:
             executor.shutdown(wait=True)
         else:
             _stop(executor)

@@ -227,34 +227,59 @@ def _population_breaks(table: pd.DataFrame, rules: dict) -> dict[str, np.ndarray
         if rule.column not in table.columns:
             continue
         values = table[rule.column]
-        bad = values.notna().to_numpy(bool) & ~rule.keeps(values)
+        present = values.notna().to_numpy(bool)
+        if rule.op in ("min", "max", "between", "missing", "not_missing"):  # vectorised already
+            bad = present & ~rule.keeps(values)
+        else:  # value rules compare text keys: decided once per distinct value, not per row
+            codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            keeps = np.append(rule.keeps(pd.Series(uniques, dtype=object)), True)  # code -1: missing
+            bad = present & ~keeps[codes]
         out[rule.column] = out.get(rule.column, np.zeros(len(table), bool)) | bad
     return out
 
 
 def _row_text(masks: list[tuple[str, str, np.ndarray]], n: int) -> np.ndarray:
-    """Reason text per row, formatted once per distinct pattern of flags."""
-    if n == 0 or not masks:
-        return np.full(n, "", dtype=object)
-    mat = np.column_stack([m for _, _, m in masks])
-    any_flag = mat.any(axis=1)
+    """Reason text per row, formatted once per distinct pattern of flags.
+
+    A row's pattern is coded as bits of 64-bit words (flag j is bit j % 64 of
+    word j // 64), built one flag column at a time: no rows x flags matrix.
+    """
     out = np.full(n, "", dtype=object)
+    if n == 0 or not masks:
+        return out
+    any_flag = np.logical_or.reduce([m for _, _, m in masks])
     rows = np.flatnonzero(any_flag)
     if rows.size == 0:
         return out
-    packed = np.packbits(mat[rows], axis=1)
-    codes = np.ascontiguousarray(packed).view(np.dtype((np.void, packed.shape[1]))).ravel()
-    _, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
+    words = np.zeros((rows.size, -(-len(masks) // 64)), np.uint64)
+    for j, (_, _, m) in enumerate(masks):
+        words[:, j // 64] |= m[rows].astype(np.uint64) << np.uint64(j % 64)
+    codes = words[:, 0] if words.shape[1] == 1 else \
+        np.ascontiguousarray(words).view(np.dtype((np.void, 8 * words.shape[1]))).ravel()
+    uniq, inverse = np.unique(codes, return_inverse=True)
     texts = []
-    for i in first:
-        on = mat[rows[i]]
+    for code in uniq:
+        bits = np.frombuffer(np.asarray(code).tobytes(), np.uint64)
         parts: dict[str, list[str]] = {}
-        for (kind, name, _), flag in zip(masks, on):
-            if flag:
+        for j, (kind, name, _) in enumerate(masks):
+            if (int(bits[j // 64]) >> (j % 64)) & 1:
                 parts.setdefault(kind, []).append(name)
         texts.append("; ".join(f"{_KINDS[k]}: {', '.join(v)}" for k, v in parts.items()))
     out[rows] = np.asarray(texts, dtype=object)[np.ravel(inverse)]
     return out
+
+
+def _bin_counts(v: np.ndarray, edges: np.ndarray) -> list[int]:
+    """Counts of ``v`` per training bin (``searchsorted(edges, v, side="right")``), NaN in the last.
+
+    By one comparison pass per edge (tens of edges), not a binary search per row.
+    """
+    nan = int(np.count_nonzero(np.isnan(v)))
+    # rows at or above each edge (NaN never), framed by all non-NaN rows and none
+    bounds = np.array([v.size - nan, *(np.count_nonzero(v >= e) for e in edges), 0], dtype=np.int64)
+    counts = bounds[:-1] - bounds[1:]
+    counts[-1] += nan  # searchsorted puts NaN after every edge
+    return counts.tolist()
 
 
 def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[np.ndarray, ShiftCounts]:
@@ -275,7 +300,7 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
         miss = np.ones(n, bool) if col is None else col.isna().to_numpy(bool)
         if col is None:
             counts.absent.add(f)
-        counts.missing[f] = int(miss.sum())
+        counts.missing[f] = int(np.count_nonzero(miss))
         if p and p.get("missing_rate", 1.0) < RARELY_MISSING:
             masks.append(("missing", f, miss))
         if not p or col is None:
@@ -285,14 +310,14 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
             with np.errstate(invalid="ignore"):
                 odd = (v < p["min"]) | (v > p["max"])
             masks.append(("range", f, odd))
-            idx = np.searchsorted(np.asarray(p["bin_edges"], float), v[~miss], side="right")
-            counts.bins[f] = np.bincount(idx, minlength=len(p["bin_edges"]) + 1).tolist() + [0]
+            counts.bins[f] = _bin_counts(v[~miss], np.asarray(p["bin_edges"], float)) + [0]
         elif p["kind"] == "category":
             cats = list(p.get("categories", []))
             codes = _category_codes(col, cats)
             unseen = codes == -1
             masks.append(("category", f, unseen))
-            counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + [int(unseen.sum())]
+            counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + \
+                [int(np.count_nonzero(unseen))]
     for column, bad in _population_breaks(table, profile.get("population", {}).get("rules", {})).items():
         masks.append(("population", column, bad))
     empty = _empty_inputs(model, counts, spec)
@@ -301,14 +326,14 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
             "refusing to score (strict inputs): " + _absent_text(empty, spec) +
             "; supply these inputs, or score without strict inputs to accept the warning")
     text = _row_text(masks, n)
-    counts.rows_flagged = int((text != "").sum())
+    counts.rows_flagged = int(np.count_nonzero(text != ""))
     for kind, name, m in masks:
-        k = int(m.sum())
+        k = int(np.count_nonzero(m))
         if k:
             counts.flagged[f"{kind}:{name}"] = counts.flagged.get(f"{kind}:{name}", 0) + k
     for kind in _KINDS:
         rows = [m for k, _, m in masks if k == kind]
-        counts.reasons[kind] = int(np.logical_or.reduce(rows).sum()) if rows else 0
+        counts.reasons[kind] = int(np.count_nonzero(np.logical_or.reduce(rows))) if rows else 0
     return text, counts
 
 

@@ -11,7 +11,9 @@ Prints, for the demo's default model and ``--n`` simulated patients (Parquet in 
   XGBoost ``predict`` (+ exact SHAP with the cached explainer) + Parquet write
   of the output, and the ratio (goal <= 2.0);
 * **--jobs scaling**: ``score_file(explain=3)`` with ``jobs=2`` against ``jobs=1``
-  (goal >= 1.7 on 2 idle cores);
+  (goal >= 1.7 on 2 idle cores), and whether their output bytes are identical;
+* **input-shift checks**: their cost against ``explain=3`` scoring on ``--n`` rows
+  (``bench_shift.py``; goal <= 10 %);
 * **cold start**: ``rairpredict --help`` (goal <= 0.5 s) and ``rairpredict score``
   of a one-row file to its output (goal <= 1.0 s), beside ``python -c pass`` and
   ``python -c "import pandas, pyarrow, xgboost"``, median of ``--repeat`` runs;
@@ -188,6 +190,7 @@ def main(argv=None) -> None:
     p.add_argument("--baseline", default=None, help="git commit whose src/ is the validation baseline")
     p.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end and jobs runs")
     p.add_argument("--repeat", type=int, default=5, help="cold-start runs (median)")
+    p.add_argument("--skip-shift", action="store_true", help="skip the input-shift overhead (bench_shift.py)")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     from bench_score import _cohort
@@ -220,8 +223,13 @@ def main(argv=None) -> None:
                   f"{raw['predict']:.1f} + SHAP {raw['shap']:.1f} + write {raw['write']:.1f} = {total:.1f} s; "
                   f"ratio {e2e / total:.2f} (goal <= 2.0)  [{_load()}]")
         t1, t2 = runs[3, 1][0], runs[3, 2][0]
+        same = runs[3, 1][1].read_bytes() == runs[3, 2][1].read_bytes()
         print(f"--explain 3: jobs 1 {t1:.1f} s, jobs 2 {t2:.1f} s: speed-up {t1 / t2:.2f} x "
-              f"(goal >= 1.7 on 2 idle cores)  [{_load()}]")
+              f"(goal >= 1.7 on 2 idle cores); output bytes identical: {same}  [{_load()}]")
+        if not args.skip_shift:
+            import bench_shift
+
+            print(bench_shift.line(bench_shift.measure(args.n)))
     _cold_start(args.repeat)
     _one_row(model)
 

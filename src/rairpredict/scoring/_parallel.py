@@ -8,7 +8,7 @@ input and writes the output.
 
 * Each worker gets the model once (pool initializer), so the cached
   :class:`~rairpredict.explain.PatternTreeShap` tables serve all its chunks;
-  its explainer threads are ``cores // jobs`` so the cores are not oversubscribed.
+  its explainer, BLAS and OpenMP threads are ``cores // jobs`` so the cores are not oversubscribed.
 * At most ``jobs + 1`` chunks are in flight (submitted and not yet taken back):
   memory is bounded by the chunk size whatever the file size. Results come
   back in submission order, so the output is identical to a single process.
@@ -148,6 +148,12 @@ def _init_worker(fn, context, threads: int, caller: int) -> None:
     from rairpredict.scoring import _frame
 
     _frame._THREADS = threads
+    # BLAS (the contributions' grouping product) and OpenMP (XGBoost) too: by default each
+    # worker's pools take every core, and jobs x cores spinning threads fight over the cores.
+    # Threads split a product by output blocks, so the numbers do not depend on them.
+    from threadpoolctl import threadpool_limits
+
+    _STATE["limits"] = threadpool_limits(threads)
     gc.freeze()  # the per-chunk collections skip the imports and the model (see score_file)
     _STATE["fn"], _STATE["context"] = fn, context
 

@@ -14,12 +14,14 @@ Prints, for the demo's default model and ``--n`` simulated patients (Parquet in 
   (goal >= 1.7 on 2 idle cores), and whether their output bytes are identical;
 * **input-shift checks**: their cost against ``explain=3`` scoring on ``--n`` rows
   (``bench_shift.py``; goal <= 10 %);
-* **cold start**: ``rairpredict --help`` (goal <= 0.5 s) and ``rairpredict score``
-  of a one-row file to its output (goal <= 1.0 s), beside ``python -c pass`` and
-  ``python -c "import pandas, pyarrow, xgboost"``, median of ``--repeat`` runs;
-* **one row in process, warm**: the pyfunc path (validation + derivation +
-  ``score_frame(explain=3)``), median and p90 of 200 calls (goal <= 5 ms),
-  beside XGBoost's own one-row ``predict``.
+* **cold start**: ``rairpredict --help`` (goal <= 0.5 s) beside ``python -c pass`` and
+  ``python -c "import pandas, pyarrow, xgboost"``, and ``rairpredict score`` of a
+  one-row file to its output (goal <= 1.0 s), median of ``--repeat`` runs, with this
+  tree and the ``--baseline`` tree scoring the same ``--model`` file;
+* **one row in process, warm**: the pyfunc path (``RiskModelPyfunc.predict``:
+  validation + derivation + ``score_frame(explain=3)``, a different simulated
+  patient per call), median and p90 of 300 calls (goal <= 5 ms), per tree, beside
+  the classifier's own one-row ``predict_proba``.
 
 The machine is shared: the load average is printed beside the figures; rerun
 on an idle machine for the numbers that count. Never a timed assertion.
@@ -28,6 +30,7 @@ Run from the repository root::
 
     .venv/bin/python benchmarks/bench_pipeline.py --n 1000000 --baseline 46725be
     .venv/bin/python benchmarks/bench_pipeline.py --n 200000 --skip-e2e          # quick
+    .venv/bin/python benchmarks/bench_pipeline.py --only-latency --baseline 5d0e29a --model M.zip
 """
 from __future__ import annotations
 
@@ -134,7 +137,7 @@ def _median_wall(cmd: list[str], repeat: int, env=None) -> float:
     return float(np.median(times))
 
 
-def _cold_start(repeat: int) -> None:
+def _cold_start(repeat: int, trees: dict, model_path: Path) -> None:
     from rairpredict.scoring.pyfunc import to_pyfunc_input
     from rairpredict.simulation.simulate import simulate_cohort
 
@@ -145,43 +148,74 @@ def _cold_start(repeat: int) -> None:
     base = _median_wall([py, "-c", "pass"], repeat, env)
     libs = _median_wall([py, "-c", "import pandas, pyarrow, xgboost"], repeat, env)
     helps = _median_wall([py, "-m", "rairpredict", "--help"], repeat, env)
-    score = _median_wall([py, "-m", "rairpredict", "score", "-i", str(one), "-o", str(OUT / "one_row.scores.csv")],
-                         repeat, env)
     print(f"cold start (median of {repeat}): python -c pass {base:.2f} s; import pandas+pyarrow+xgboost "
-          f"{libs:.2f} s; `rairpredict --help` {helps:.2f} s (goal <= 0.5); `rairpredict score` of one row, "
-          f"start to output file {score:.2f} s (goal <= 1.0; {score / libs:.2f} x the library imports)  [{_load()}]")
+          f"{libs:.2f} s; `rairpredict --help` {helps:.2f} s (goal <= 0.5)  [{_load()}]")
+    for name, src in trees.items():  # the same model file for every tree
+        score = _median_wall([py, "-m", "rairpredict", "score", "-i", str(one), "-o", str(OUT / "one_row.scores.csv"),
+                              "--model", str(model_path)], repeat, {**os.environ, "PYTHONPATH": str(src)})
+        print(f"  {name}: `rairpredict score` of one row, start to output file {score:.2f} s (goal <= 1.0; "
+              f"{score / libs:.2f} x the library imports)  [{_load()}]")
 
 
-def _one_row(model, calls: int = 200) -> None:
-    from rairpredict.scoring._frame import score_frame
-    from rairpredict.scoring.pyfunc import _canonical, to_pyfunc_input
-    from rairpredict.simulation.simulate import simulate_cohort
+_ONE_ROW = r"""
+import json, sys, time
+import numpy as np
+from rairpredict.scoring import load_model_ref
+from rairpredict.scoring.pyfunc import RiskModelPyfunc, _canonical, to_pyfunc_input
+from rairpredict.simulation.simulate import simulate_cohort
+model = load_model_ref(sys.argv[1])
+calls = int(sys.argv[2])
+rows = [to_pyfunc_input(simulate_cohort(1, seed=s)).reset_index(drop=True) for s in range(20)]
+served = RiskModelPyfunc(model, 3)  # what REST and Spark call: validate + derive + score_frame(explain=3)
 
-    row = to_pyfunc_input(simulate_cohort(1, seed=5))
-
-    def once():
-        return score_frame(model, _canonical(row), explain=3)
-
-    for _ in range(20):
-        once()
-    times = []
-    for _ in range(calls):
+def timed(fn):
+    for r in rows:
+        fn(r)
+    out = []
+    for i in range(calls):
         t0 = time.perf_counter()
-        once()
-        times.append(time.perf_counter() - t0)
-    X = model.transform(_canonical(row))
-    clf = model.classifier
-    for _ in range(20):
-        clf.predict_proba(X)
-    raw = []
-    for _ in range(calls):
-        t0 = time.perf_counter()
-        clf.predict_proba(X)
-        raw.append(time.perf_counter() - t0)
-    med, p90, rmed = 1000 * np.median(times), 1000 * np.quantile(times, 0.9), 1000 * np.median(raw)
-    print(f"one row in process, warm (validate + derive + score_frame explain=3): median {med:.1f} ms, "
-          f"p90 {p90:.1f} ms (goal <= 5); XGBoost predict_proba of the row alone {rmed:.2f} ms "
-          f"(ratio {med / rmed:.0f})  [{_load()}]")
+        fn(rows[i % len(rows)])
+        out.append(time.perf_counter() - t0)
+    return out
+
+pyfunc = timed(served.predict)
+X = [model.transform(_canonical(r)) for r in rows]
+clf = model.classifier
+raw = []
+for i in range(calls):
+    x = X[i % len(X)]
+    t0 = time.perf_counter()
+    clf.predict_proba(x)
+    raw.append(time.perf_counter() - t0)
+print(json.dumps({"pyfunc": pyfunc, "raw": raw, "kind": model.kind}))
+"""
+
+
+def _one_row(trees: dict, model_path: Path, calls: int = 300) -> None:
+    """The pyfunc path for one row (a different simulated patient per call), per code tree, same model file."""
+    for name, src in trees.items():
+        res = subprocess.run([sys.executable, "-c", _ONE_ROW, str(model_path), str(calls)], check=True,
+                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(src)},
+                             cwd=tempfile.gettempdir())
+        got = json.loads(res.stdout.strip().splitlines()[-1])
+        ms = 1000 * np.asarray(got["pyfunc"])
+        rmed = 1000 * np.median(got["raw"])
+        print(f"  {name}: one row in process, warm (RiskModelPyfunc.predict: validate + derive + "
+              f"score_frame explain=3), {got['kind']} model: median {np.median(ms):.1f} ms, p90 "
+              f"{np.quantile(ms, 0.9):.1f} ms (goal <= 5); the classifier's predict_proba of the row alone "
+              f"{rmed:.2f} ms (ratio {np.median(ms) / rmed:.0f})  [{_load()}]")
+
+
+def _latency(args) -> None:
+    from rairpredict.scoring import DEFAULT_MODEL
+
+    trees = {"this tree": ROOT / "src"}
+    if args.baseline:
+        trees[f"baseline {args.baseline}"] = _baseline_tree(args.baseline)
+    model_path = Path(args.model or DEFAULT_MODEL).resolve()
+    print(f"latency figures with model {model_path}")
+    _cold_start(args.repeat, trees, model_path)
+    _one_row(trees, model_path)
 
 
 def main(argv=None) -> None:
@@ -191,12 +225,18 @@ def main(argv=None) -> None:
     p.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end and jobs runs")
     p.add_argument("--repeat", type=int, default=5, help="cold-start runs (median)")
     p.add_argument("--skip-shift", action="store_true", help="skip the input-shift overhead (bench_shift.py)")
+    p.add_argument("--model", default=None, help="model file for the one-row and cold-start figures "
+                   "(default: this tree's default model; the baseline tree scores the same file)")
+    p.add_argument("--only-latency", action="store_true", help="only the cold-start and one-row figures")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     from bench_score import _cohort
     from rairpredict.scoring import load_model_ref, score_file
 
     print(f"cores {len(os.sched_getaffinity(0))}; {_load()}")
+    if args.only_latency:
+        _latency(args)
+        return
     src = _cohort(args.n)
     per = 1_000_000 / args.n
     now = _validate_seconds(src, ROOT / "src")
@@ -230,8 +270,7 @@ def main(argv=None) -> None:
             import bench_shift
 
             print(bench_shift.line(bench_shift.measure(args.n)))
-    _cold_start(args.repeat)
-    _one_row(model)
+    _latency(args)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
 #: Heavy libraries that scoring a file does not use (training, tracking, plots, SHAP's own package).
@@ -36,14 +37,30 @@ def test_help_imports_no_science_library(tmp_path):
     assert not loaded & {"pandas", "numpy", "sklearn", "scipy", "xgboost", *NOT_FOR_SCORING}
 
 
-def test_score_imports_only_what_scoring_needs(tmp_path, small_cohort):
+def _model_file(kind: str, cohort, path):
+    from rairpredict.labels import add_labels
+    from rairpredict.models.risk_model import fit_risk_model
+
+    table = add_labels(cohort.head(300))
+    rows = table["rair"].notna()
+    fit_risk_model(table[rows], table.loc[rows, "rair"].astype(int), features=["age_years", "histology", "ete"],
+                   decision_point="pre_therapy", kind=kind, params={"n_estimators": 5} if kind == "xgboost" else {},
+                   target="rair", calibration_methods=("sigmoid",)).save(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["xgboost", "logistic"])
+def test_score_imports_only_what_scoring_needs(tmp_path, small_cohort, kind):
     from rairpredict.scoring.pyfunc import to_pyfunc_input
 
+    model = _model_file(kind, small_cohort, tmp_path / "model.zip")
     to_pyfunc_input(small_cohort.head(3)).to_csv(tmp_path / "in.csv", index=False)
-    loaded = _top_level_modules(["score", "--input", "in.csv", "--output", "out.csv"], tmp_path)
+    loaded = _top_level_modules(["score", "--input", "in.csv", "--output", "out.csv", "--model", str(model)],
+                                tmp_path)
     assert len(pd.read_csv(tmp_path / "out.csv")) == 3  # it did score
-    assert "xgboost" in loaded  # the default model's trees: the check can see imports at all
     assert not loaded & set(NOT_FOR_SCORING)
+    # XGBoost is loaded for a tree model only (the check can see imports at all: the trees need it)
+    assert ("xgboost" in loaded) == (kind == "xgboost")
 
 
 def test_optuna_is_quietened_when_first_imported():

@@ -7,7 +7,8 @@
   :func:`rairpredict.cohort.validate_canonical` and gets the derived fields the
   model reads. With ``jobs > 1`` chunks are validated and scored in worker
   processes (:mod:`rairpredict.scoring._parallel`) while this process reads and
-  writes; the output bytes do not depend on ``jobs``.
+  writes (it scores the first chunks itself while the workers start); the output
+  bytes do not depend on ``jobs``.
 * Inputs mapped by a cohort config go through
   :func:`rairpredict.cohort.import_cohort`, which reads the whole file (recodes
   and ``any_of`` columns are not chunk-aware); it is then scored in chunks.

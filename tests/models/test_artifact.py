@@ -244,6 +244,8 @@ def test_default_model_is_verified_data():
     from rairpredict.scoring import DEFAULT_MODEL, load_model_ref
 
     artifact = read_artifact(DEFAULT_MODEL)
-    assert "booster.ubj" in artifact.files and DEFAULT_MODEL.suffix == ".zip"
+    assert DEFAULT_MODEL.suffix == ".zip" and "model.json" in artifact.files
     model = load_model_ref(None)
     assert model.target == "rair" and model.predict_proba is not None
+    # the demo's exported kind (final_model: auto); a tree model carries its booster as XGBoost UBJ
+    assert ("booster.ubj" in artifact.files) == (model.kind == "xgboost")

@@ -75,8 +75,11 @@ def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_we
     if kind == "xgboost":
         from xgboost import XGBClassifier
 
+        # max_bin 64 (XGBoost's default 256): a histogram bin per ~30 rows at the cohort sizes of this
+        # field; fits took 40 % less CPU and the demo's nested-CV AUROC moved by -0.005 to +0.006 (all
+        # within CI: RAIR 0.952 -> 0.953, unexpected uptake 0.917 -> 0.923, second course 0.705 -> 0.699).
         defaults = dict(n_estimators=200, max_depth=3, learning_rate=0.05, subsample=0.8,
-                        colsample_bytree=0.8, min_child_weight=1.0, reg_lambda=1.0)
+                        colsample_bytree=0.8, min_child_weight=1.0, reg_lambda=1.0, max_bin=64)
         defaults.update(params)
         defaults.setdefault("scale_pos_weight", pos_weight)
         # One thread per fit: folds run in parallel processes instead, and OpenMP

@@ -69,7 +69,8 @@ def test_reason_columns_are_top_reasons_of_the_field_contributions(fixture, coho
     model = request.getfixturevalue(fixture)
     table = cohort[0].head(40)
     out = score_frame(model, table, explain=3)
-    wide = top_reasons(_frame.field_contributions(model, table), None, k=3, format="wide")
+    contrib, _ = _frame._contrib_frame(model, model.transform(table))  # what score_frame handed top_reasons
+    wide = top_reasons(contrib, None, k=3, format="wide")
     for i in (1, 2, 3):
         for ours, theirs in (("feature", "feature"), ("unit", "unit"), ("direction", "direction")):
             assert out[f"reason_{i}_{ours}"].tolist() == wide[f"{theirs}_{i}"].astype(object).tolist()

@@ -50,7 +50,10 @@ def col_float(table: pd.DataFrame, name: str) -> np.ndarray:
     """Column as float64 with NaN for missing; absent column -> all NaN."""
     if name not in table:
         return np.full(len(table), np.nan)
-    return pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    column = table[name]
+    if column.dtype == np.float64:  # already numbers with NaN (a validated table): no conversion, a copy
+        return column.to_numpy(dtype=float, copy=True)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def col_tri(table: pd.DataFrame, name: str) -> np.ndarray:
@@ -80,9 +83,9 @@ class Coded:
         if isinstance(values, Coded):
             self.codes, self.values = values.codes, values.values
         elif isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
-            values = pd.Series(values)
-            self.codes = values.cat.codes.to_numpy(np.intp)
-            self.values = np.asarray(values.cat.categories, dtype=object)
+            values = values.array if isinstance(values, pd.Series) else values  # the Categorical itself
+            self.codes = np.asarray(values.codes, dtype=np.intp)
+            self.values = np.asarray(values.categories, dtype=object)
         else:
             self.codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
             self.values = np.asarray(uniques, dtype=object)
@@ -117,7 +120,12 @@ def col_coded(table: pd.DataFrame, name: str) -> Coded:
 def tri_in(values, members) -> np.ndarray:
     """Three-valued membership of a string array (or :class:`Coded`) in ``members`` (None -> NaN)."""
     if isinstance(values, Coded):
-        hit = pd.Series(values.values, dtype=object).isin(list(members)).to_numpy(float)
+        members = list(members)
+        if all(type(v) is str for v in (*values.values, *members)):  # text: a set lookup per distinct value
+            known = set(members)
+            hit = np.array([v in known for v in values.values], dtype=float)
+        else:
+            hit = pd.Series(values.values, dtype=object).isin(members).to_numpy(float)
         return values.per_value(hit, np.nan)
     hit = pd.Series(values, dtype=object).isin(list(members)).to_numpy()
     return np.where(pd.isna(values), np.nan, hit.astype(float))

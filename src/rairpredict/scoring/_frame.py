@@ -288,8 +288,9 @@ def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 def _reasons(model, table: pd.DataFrame, fields: list[str], phi: np.ndarray, bias: np.ndarray,
              margin: np.ndarray, k: int) -> dict:
     """``reason_{i}_*`` columns: :func:`~rairpredict.explain.top_reasons`' arithmetic, on arrays."""
-    # column-major, as a DataFrame's to_numpy hands it to top_reasons: the row sums add in the same order
-    order, chosen, delta, sign = reason_arrays(np.asfortranarray(phi), bias, k)
+    # row-major, as DataFrame.to_numpy hands a frame's columns to top_reasons: the row sums then add
+    # in the same order (a column-major copy can differ in the last bit)
+    order, chosen, delta, sign = reason_arrays(np.ascontiguousarray(phi), bias, k)
     names = np.asarray(fields, dtype=object)
     units = np.array([_units().get(f) or "" for f in fields], dtype=object)
     directions = np.array(_DIRECTIONS, dtype=object)

@@ -15,9 +15,9 @@ each kind. Synthetic targets use one simulated cohort (``--n``, ``--seed``);
 protocol). Nothing is logged to MLflow.
 
 PyCaret (the issue's peer figure) is not run: its current release (3.3.2)
-needs numpy < 1.27 and scikit-learn < 1.5, which cannot be installed beside
-this package's numpy 2 / scikit-learn 1.9 (pip reports the conflict); the
-script says so in its output instead of printing a figure it did not measure.
+requires numpy < 1.27, which cannot be installed beside this package's numpy 2
+(pip: ResolutionImpossible; unpinned, pip falls back to PyCaret 2.2.2 of 2020);
+the script says so in its output instead of printing a figure it did not measure.
 """
 from __future__ import annotations
 
@@ -35,9 +35,9 @@ from rairpredict.simulation.simulate import simulate_cohort
 
 TARGETS = ("unexpected_uptake", "rair", "second_course_benefit")
 UCI_TARGETS = ("uci_recurred_pre", "uci_recurred_post", "uci_structural_incomplete_pre")
-PYCARET_NOTE = ("PyCaret compare+tune: not measured. PyCaret 3.3.2 (its current release) requires numpy < 1.27 "
-                "and scikit-learn < 1.5; this environment has numpy 2 and scikit-learn 1.9, so it cannot be "
-                "installed beside rairpredict (pip: ResolutionImpossible).")
+PYCARET_NOTE = ("PyCaret compare+tune: not measured. PyCaret 3.3.2 (its current release) requires numpy < 1.27; "
+                "this environment has numpy 2, so it cannot be installed beside rairpredict "
+                "(pip: ResolutionImpossible).")
 
 
 def main() -> None:

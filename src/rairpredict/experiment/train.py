@@ -38,12 +38,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from rairpredict import __version__
 from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR
 from rairpredict.evaluation import (age_band, optimism_corrected, riley_sample_size, sample_size_warning,
                                     subgroup_metrics)
+from rairpredict.experiment._threads import single_blas_thread
 from rairpredict.experiment.config import MODEL_COMPLEXITY
 from rairpredict.experiment.data import TargetData, load_target_data, patient_groups
 from rairpredict.experiment.development import development_summary
@@ -159,7 +159,7 @@ def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | 
                              "pruned": res.n_pruned, "best_inner_cv_logloss": res.best_value}, res.seconds
 
 
-@threadpool_limits.wrap(limits=1, user_api="blas")  # small matrices: BLAS threads only contend (3x CPU, measured)
+@single_blas_thread
 def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: pd.DataFrame | None = None,
                  trials: int | None = None, final_model: str | None = None, optimism_boot: int = 30,
                  tracking: bool = True, export_dir: str | Path | None = None,

@@ -1,8 +1,8 @@
 """Issue 15 REST figures: a real ``rairpredict serve`` on 127.0.0.1, this tree beside a baseline commit.
 
-Starts ``python -m rairpredict serve`` (the default model, ``--explain 3``) once with
+Starts ``python -m rairpredict serve`` (``--model``, default this tree's default model, ``--explain 3``) once with
 this source tree and, when ``--baseline`` names a git commit, once with that
-commit's ``src/`` (same machine, same minutes), and sends, over one kept-alive
+commit's ``src/`` (same machine, same minutes, the same model file), and sends, over one kept-alive
 HTTP connection per server, in interleaved rounds so both see the same load:
 
 * **one row per request** (``dataframe_split`` JSON, a different simulated
@@ -51,15 +51,16 @@ def _free_port() -> int:
 class _Server:
     """``rairpredict serve`` from the package under ``src``, ready once /ping answers."""
 
-    def __init__(self, src: Path, explain: int):
+    def __init__(self, src: Path, explain: int, model: Path):
         self.port = _free_port()
         env = {**os.environ, "PYTHONPATH": str(src)}
         # a file, not a pipe: a pipe nobody reads fills up and blocks the server on its next log line
         self.log = tempfile.TemporaryFile()
         t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "rairpredict", "serve", "-p", str(self.port),
-                                      "--explain", str(explain)], env=env, cwd=tempfile.gettempdir(),
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        cmd = [sys.executable, "-m", "rairpredict", "serve", "-p", str(self.port), "--explain", str(explain),
+               "--model", str(model)]
+        self.proc = subprocess.Popen(cmd, env=env, cwd=tempfile.gettempdir(), stdout=subprocess.DEVNULL,
+                                     stderr=self.log)
         while True:
             if self.proc.poll() is not None:
                 self.log.seek(0)
@@ -123,20 +124,23 @@ def main(argv=None) -> None:
     p.add_argument("--batches", type=int, default=20, help="1,000-row requests per server")
     p.add_argument("--rounds", type=int, default=5, help="interleaved rounds (servers take turns)")
     p.add_argument("--explain", type=int, default=3)
+    p.add_argument("--model", default=None, help="model file every server scores (default: this tree's default model)")
     args = p.parse_args(argv)
 
     from bench_pipeline import _baseline_tree
+    from rairpredict.scoring import DEFAULT_MODEL
 
     trees = {"this tree": ROOT / "src"}
     if args.baseline:
         trees[f"baseline {args.baseline}"] = _baseline_tree(args.baseline)
-    print(f"cores {len(os.sched_getaffinity(0))}; {_load()}")
+    model = Path(args.model or DEFAULT_MODEL).resolve()
+    print(f"cores {len(os.sched_getaffinity(0))}; model {model}; {_load()}")
     one = _bodies(1, args.requests, seed=21)
     big = _bodies(1000, args.batches, seed=22)
     servers = {}
     try:
         for name, src in trees.items():
-            servers[name] = _Server(src, args.explain)
+            servers[name] = _Server(src, args.explain, model)
             print(f"{name}: server ready in {servers[name].start_seconds:.1f} s  [{_load()}]")
         for s in servers.values():  # warm: first requests fill caches, as after any restart
             for body in one[:10] + big[:1]:

@@ -210,3 +210,25 @@ def test_number_message_names_the_source_unit(tmp_path):
     cols = {**BASE["columns"], "activity_gbq": {"column": "Dose", "unit": "mCi"}}
     r = import_cohort(data, CohortConfig.from_dict({**BASE, "columns": cols}), derive=False)
     assert r.warnings["message"].iloc[0].startswith("column 'Dose': 'abc' is not a number (mCi)")
+
+
+def test_a_cohort_of_another_disease_names_the_required_fields_it_lacks(tmp_path):
+    """all_others never drops a required field; naming it does, and the schema (and the table) stop requiring it."""
+    other = {"name": "breast", "id": {"generate": True}, "columns": {"age_years": "Age"},
+             "extra": {"grade": {"column": "Grade", "type": "category", "values": ["I", "II"], "stage": "pathology"}},
+             "lacks": "all_others"}
+    _csv(tmp_path / "b.csv", ["50,I", "61,II"], header="Age,Grade")
+    with pytest.raises(CohortFileError, match=r"name them: lacks: \[sex, histology, t_stage, n_stage, m_stage"):
+        load_cohort_config(_yaml(tmp_path / "b.yaml", {**other, "path": "b.csv"}))
+    named = {**other, "path": "b.csv", "lacks": ["sex", "histology", "t_stage", "n_stage", "m_stage", "all_others"]}
+    cfg = load_cohort_config(_yaml(tmp_path / "b.yaml", named))
+    assert not set(cfg.schema.required) & {"sex", "histology", "t_stage", "n_stage", "m_stage"}
+    assert {"patient_id", "age_years"} <= set(cfg.schema.required)
+    result = import_cohort(tmp_path / "b.csv", cfg)
+    assert len(result.table) == 2 and result.table["grade"].tolist() == ["I", "II"]
+    # the table carries the declaration: a later reader (a model's scoring paths) does not require them either
+    assert "histology" not in schema_of(result.table).required
+    with pytest.raises(CohortFileError, match="age_years.*can not be declared lacking"):
+        load_cohort_config(_yaml(tmp_path / "c.yaml", {**named, "columns": {"sex": "Age"},
+                                                        "lacks": ["age_years", "histology", "t_stage", "n_stage",
+                                                                  "m_stage", "all_others"]}))

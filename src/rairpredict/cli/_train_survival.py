@@ -45,6 +45,10 @@ def train_survival_command(args, cfg) -> int:
              f"rows: {c['rows_in']} in, {c['outside_population']} outside the population, {c['outcome_unknown']} "
              f"with unknown time or status (excluded), {c['rows_used']} used: {c['events']} events, {c['censored']} "
              f"censored ({c['competing_events']} by a competing event)",
+             *([f"excluded, outcome unknown: " + "; ".join(
+                 f"{v} row{'s' if v != 1 else ''} {k.removeprefix('unknown: ')}" for k, v in
+                 c["unknown_reasons"].items()) + f" (check outcome: time / event in {cfg.source})"]
+               if c.get("unknown_reasons") else []),
              f"median follow-up (reverse Kaplan-Meier): {fu.get('median', float('nan')):.2f} years",
              table.to_string(index=False),
              f"exported model: {result.model.kind} -- {result.choice['reason']}",

@@ -36,7 +36,7 @@ from importlib import resources
 import yaml
 
 __all__ = ["Field", "Contract", "load_contract", "STAGES", "field_from_dict", "attach_extras", "schema_of",
-           "EXTRA_FIELDS_ATTR"]
+           "EXTRA_FIELDS_ATTR", "lacking_markers"]
 
 #: ``table.attrs`` key holding the extra fields of a canonical table (list of :meth:`Field.to_dict`).
 EXTRA_FIELDS_ATTR = "rairpredict_extra_fields"
@@ -197,9 +197,29 @@ def attach_extras(table, extras):
     return table
 
 
+def lacking_markers(contract: Contract) -> list[dict]:
+    """``{"name": f, "lacking": True}`` for each required field of the packaged contract ``contract`` does not
+    require (a cohort of another disease named it under ``lacks``): stored beside the extra fields, so every
+    later reader (canonical Parquet, a trained model's scoring paths) stops requiring it too.
+
+    >>> lacking_markers(load_contract().without_requiring(["histology"]))
+    [{'name': 'histology', 'lacking': True}]
+    >>> "histology" in schema_of(extras=[{"name": "histology", "lacking": True}]).required
+    False
+    """
+    return [{"name": n, "lacking": True} for n in load_contract().required if n in contract and not contract[n].required]
+
+
 def schema_of(table=None, extras=None) -> Contract:
-    """The contract plus the extra fields recorded in ``table.attrs`` (or given as dicts/Fields)."""
+    """The contract plus the extra fields recorded in ``table.attrs`` (or given as dicts/Fields).
+
+    Entries ``{"name": f, "lacking": True}`` (:func:`lacking_markers`) make a
+    required contract field optional instead.
+    """
     if extras is None:
         extras = getattr(table, "attrs", {}).get(EXTRA_FIELDS_ATTR) or []
-    fields = [f if isinstance(f, Field) else field_from_dict(f) for f in extras]
-    return load_contract().extend(fields) if fields else load_contract()
+    lacking = [f["name"] for f in extras if isinstance(f, dict) and f.get("lacking")]
+    fields = [f if isinstance(f, Field) else field_from_dict(f) for f in extras
+              if not (isinstance(f, dict) and f.get("lacking"))]
+    base = load_contract().without_requiring(lacking)
+    return base.extend(fields) if fields else base

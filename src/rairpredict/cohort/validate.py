@@ -59,7 +59,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR, Contract, Field, load_contract
+from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR, Contract, Field, lacking_markers, load_contract
 from rairpredict.configfile import did_you_mean
 from rairpredict.errors import CohortFileError
 
@@ -631,8 +631,9 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             accepted[c] = table[c].to_numpy(copy=True) if every else table[c].to_numpy()[keep]
     # copy=False: the arrays are this function's own; no consolidation into 2-D blocks
     accepted = pd.DataFrame(accepted, copy=False)
-    if contract.extras:
-        accepted.attrs[EXTRA_FIELDS_ATTR] = [f.to_dict() for f in contract.extras]
+    recorded = [f.to_dict() for f in contract.extras] + lacking_markers(contract)
+    if recorded:
+        accepted.attrs[EXTRA_FIELDS_ATTR] = recorded
     result = ImportResult(accepted, rejects, flags, n, file=file, warnings=warned)
     # The accounting invariant: no row is ever silently dropped or duplicated.
     assert result.n_in == len(result.table) + result.n_rejected, "row accounting broken"

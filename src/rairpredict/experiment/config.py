@@ -162,16 +162,16 @@ TARGET_SCHEMA: dict[str, Any] = {
 }
 
 
-def _cohort_schema(cohort: dict) -> Contract | None:
-    """The cohort's schema (contract + extra columns) when knowable before import, else ``None``."""
+def _cohort_schema(cohort: dict) -> tuple[Contract | None, Exception | None]:
+    """(the cohort's schema (contract + extra columns) when knowable before import, else ``None``; the error)."""
     if "cohort_config" not in cohort:
-        return load_contract()
+        return load_contract(), None
     try:
         from rairpredict.cohort.config import load_cohort_config
 
-        return load_cohort_config(cohort["cohort_config"]).schema
-    except (RairpredictError, OSError):
-        return None  # reported, with its own message, when the cohort is imported
+        return load_cohort_config(cohort["cohort_config"]).schema, None
+    except (RairpredictError, OSError) as exc:
+        return None, exc  # reported, with its own message, when the cohort is imported
 
 
 def _fail(doc: YamlDoc, keys: tuple, rule: str, error=ConfigError):
@@ -232,11 +232,14 @@ def load_target_config(path) -> TargetConfig:
     for key in ("path", "cohort_config"):
         if key in cohort and not Path(cohort[key]).expanduser().is_absolute():
             cohort[key] = str((path.resolve().parent / Path(cohort[key]).expanduser()).resolve())
-    schema = _cohort_schema(cohort)
+    schema, cohort_error = _cohort_schema(cohort)
     try:
         # extra columns of the cohort config are checked against their declared stages
         check_leakage(list(features), raw["decision_point"], contract=schema)
     except (LeakageError, ConfigError) as exc:
+        if cohort_error is not None and "not a contract field" in str(exc):
+            # the feature is most likely an extra column of a cohort config that could not be read: say why
+            raise ConfigError(f"{cohort_error} (needed to check the features of {doc.where('features')})") from None
         raise type(exc)(f"{doc.where('features')}: {exc}") from None
     except ValueError as exc:
         _fail(doc, ("decision_point",), str(exc))

@@ -315,6 +315,12 @@ def train_survival_target(cfg, spec: TimeToEventSpec | None = None, *, n=None, s
     described = data.table.assign(follow_up_years=data.time)
     model.metadata["table_one"] = table_one_records(
         table_one(described, data.event, columns=[*cfg.features, "follow_up_years"], outcome="event"), "event")
+    # the cohort config's extra columns the model reads, and the required fields its cohort lacks: every
+    # scoring path validates new rows by them (as for binary models)
+    from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR
+
+    model.metadata["extra_fields"] = [f for f in data.table.attrs.get(EXTRA_FIELDS_ATTR, [])
+                                      if f["name"] in cfg.features or f.get("lacking")]
     # the training profile every scoring path checks new inputs against (aggregates only)
     from rairpredict.scoring.shift import PROFILE_KEY, input_profile
 

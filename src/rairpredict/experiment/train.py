@@ -316,7 +316,8 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
                               "together" if data.groups is not None else "one row per patient")},
         "final_model_choice": choice,
         # the cohort config's extra columns the model reads (type, stage, values): scoring validates them
-        "extra_fields": [f for f in data.table.attrs.get(EXTRA_FIELDS_ATTR, []) if f["name"] in cfg.features],
+        "extra_fields": [f for f in data.table.attrs.get(EXTRA_FIELDS_ATTR, [])
+                         if f["name"] in cfg.features or f.get("lacking")],
     })
     if model.metadata["no_evidence_of_discrimination"]:
         model.metadata["limitations"].insert(0, "No evidence this model ranks patients better than chance: the "

@@ -292,7 +292,10 @@ def _reasons(model, table: pd.DataFrame, fields: list[str], phi: np.ndarray, bia
     # in the same order (a column-major copy can differ in the last bit)
     order, chosen, delta, sign = reason_arrays(np.ascontiguousarray(phi), bias, k)
     names = np.asarray(fields, dtype=object)
-    units = np.array([_units().get(f) or "" for f in fields], dtype=object)
+    # a cohort config's extra columns carry their own units (the contract's units otherwise)
+    own = {f["name"]: f["unit"] for f in ((getattr(model, "metadata", None) or {}).get("extra_fields") or [])
+           if isinstance(f, dict) and f.get("unit")}
+    units = np.array([own.get(f) or _units().get(f) or "" for f in fields], dtype=object)
     directions = np.array(_DIRECTIONS, dtype=object)
     isotonic = _calibrated_scale(model) is None
     out = {}

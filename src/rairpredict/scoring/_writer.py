@@ -26,7 +26,10 @@ def _arrow_type(column: str, dtype) -> pa.DataType:
     if column.startswith(INPUT_PREFIX):
         name = column[len(INPUT_PREFIX):]
         contract = load_contract()
-        kind = contract[name].dtype if name in contract else "string"
+        # a cohort config's extra column (not in the packaged contract): its type as scoring produced it
+        kind = contract[name].dtype if name in contract else (
+            "bool" if pd.api.types.is_bool_dtype(dtype) else "float" if pd.api.types.is_float_dtype(dtype)
+            else "int" if pd.api.types.is_integer_dtype(dtype) else "string")
         return {"float": pa.float64(), "int": pa.int64(), "bool": pa.bool_()}.get(kind, pa.string())
     return pa.string()
 

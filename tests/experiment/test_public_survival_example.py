@@ -75,6 +75,14 @@ def test_gbsg2_trains_scores_and_reviews_by_configuration_only(tmp_path, capsys,
     assert "reason_1_log_hazard" in served
     html = (tmp_path / "review.html").read_text()
     assert "Risk over time" in html and "Ranks patients (C-index)" in html and "Recurrence or death" in html
+    from rairpredict.models import load_model as _load
+    from rairpredict.report import review_payload
+
+    payload = review_payload(pd.read_parquet(tmp_path / "scores.parquet"), _load(tmp_path / "models" / "gbsg2_rfs"))
+    inputs = {r["field"]: r for r in payload["patients"][0]["inputs"]}
+    # an extra column is shown with its own description and unit; thyroid scores do not apply to this cohort
+    assert (inputs["tumour_size"]["label"], inputs["tumour_size"]["unit"]) == ("Tumour size", "mm")
+    assert payload["patients"][0]["published"] == []
 
 
 def _messy(tmp_path) -> pd.DataFrame:

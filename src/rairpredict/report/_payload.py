@@ -76,6 +76,22 @@ def stage_text(stage: str) -> str:
     return stage.replace("_therapy", "-therapy").replace("_", " ")
 
 
+def _extras(model) -> dict:
+    """A cohort config's extra fields the model reads (name -> stored description, unit)."""
+    return {f["name"]: f for f in ((getattr(model, "metadata", None) or {}).get("extra_fields") or [])
+            if isinstance(f, dict) and not f.get("lacking")}
+
+
+def _label_of(name: str, extras: dict) -> str:
+    """An extra field's own description (its first sentence), else :func:`field_label`."""
+    text = str((extras.get(name) or {}).get("description") or "").strip()
+    return re.split(r";|\.\s|\.$", text, maxsplit=1)[0].strip() if text else field_label(name)
+
+
+def _unit_of(name: str, extras: dict) -> str:
+    return str((extras.get(name) or {}).get("unit") or "") or _unit(name)
+
+
 def _unit(name: str) -> str:
     contract = load_contract()
     return (contract[name].unit or "") if name in contract else ""
@@ -221,7 +237,8 @@ def model_summary(model) -> dict:
         "decision_point_text": stage_text(model.decision_point),
         "kind": model.kind,
         "intended_use": meta.get("intended_use"),
-        "features": [{"field": f, "label": field_label(f), "unit": _unit(f)} for f in model.features],
+        "features": [{"field": f, "label": _label_of(f, _extras(model)), "unit": _unit_of(f, _extras(model))}
+                     for f in model.features],
         "no_discrimination": (val.get("auroc_lo") is not None and float(val["auroc_lo"]) <= 0.5),
         "survival": survival_validation(model) if is_survival(model) else None,
         "cohort": {k: _clean(cohort.get(k)) for k in ("name", "synthetic", "n", "events", "prevalence")},
@@ -307,7 +324,8 @@ def _check(scores: pd.DataFrame) -> np.ndarray:
     return proba.to_numpy(dtype=float)
 
 
-def _reasons(scores: pd.DataFrame, idx: list[int]) -> list[list[dict]]:
+def _reasons(scores: pd.DataFrame, idx: list[int], extras: dict | None = None) -> list[list[dict]]:
+    extras = extras or {}
     cols = {}
     for i in idx:
         for part in ("feature", "value", "unit", "log_odds", "direction", "prob_change"):  # column names
@@ -323,17 +341,18 @@ def _reasons(scores: pd.DataFrame, idx: list[int]) -> list[list[dict]]:
             if feature in (None, ""):
                 continue
             feature = str(feature)
-            unit = _clean(cols[(i, "unit")][r]) or _unit(feature)
+            unit = _clean(cols[(i, "unit")][r]) or _unit_of(feature, extras)
+            label = _label_of(feature, extras)
             value = format_value(cols[(i, "value")][r])
             direction = str(_clean(cols[(i, "direction")][r]) or "")
             shown = f"{value} {unit}".strip() if value else "missing"
             change = _num(cols[(i, "prob_change")][r])
             items.append({
-                "feature": feature, "label": field_label(feature), "value": value, "unit": unit,
+                "feature": feature, "label": label, "value": value, "unit": unit,
                 # additive contributions on the model's internal scale: only bar lengths, never shown as numbers
                 "weight": _num(cols[(i, "log_odds")][r]), "prob_change": change,
-                "direction": direction, "short": f"{field_label(feature)}: {shown}",
-                "text": reason_sentence(field_label(feature), value, unit, direction, change),
+                "direction": direction, "short": f"{label}: {shown}",
+                "text": reason_sentence(label, value, unit, direction, change),
             })
         out.append(items)
     return out
@@ -369,9 +388,14 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
     inputs = canonical_inputs(scores)
     input_fields = list(dict.fromkeys([f for f in model.features if f in inputs.columns]
                                       + list(inputs.columns)))
-    published = _published(inputs, model.decision_point)
+    lacking = {f["name"] for f in ((model.metadata or {}).get("extra_fields") or [])
+               if isinstance(f, dict) and f.get("lacking")}
+    # a cohort of another disease declared the thyroid fields absent: thyroid scores do not apply to it
+    published = [(info, pts) for info, pts in _published(inputs, model.decision_point)
+                 if not lacking & set(info["required"])]
     required = {info["key"]: info.pop("required") for info, _ in published}
-    reasons = _reasons(scores, _reason_indices(scores.columns))
+    extras = _extras(model)
+    reasons = _reasons(scores, _reason_indices(scores.columns), extras)
     raw_inputs = {f: scores[INPUT_PREFIX + f].tolist() for f in input_fields}
     missing = scores["missing_inputs"].tolist() if "missing_inputs" in scores else [None] * len(scores)
     shift = scores["input_warnings"].tolist() if "input_warnings" in scores else [None] * len(scores)
@@ -384,7 +408,7 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
         rows = []
         for f in input_fields:
             value = format_value(raw_inputs[f][r])
-            rows.append({"field": f, "label": field_label(f), "value": value, "unit": _unit(f),
+            rows.append({"field": f, "label": _label_of(f, extras), "value": value, "unit": _unit_of(f, extras),
                          "missing": f in miss or value == "", "implausible": f in impl})
         pub = []
         for info, points in published:
@@ -403,8 +427,8 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
             "p": float(proba[r]),
             "band": str(_clean(scores.at[r, "risk_band"]) or ""),
             "reasons": reasons[r],
-            "missing": [{"field": f, "label": field_label(f)} for f in miss],
-            "implausible": [{"field": f, "label": field_label(f)} for f in impl],
+            "missing": [{"field": f, "label": _label_of(f, extras)} for f in miss],
+            "implausible": [{"field": f, "label": _label_of(f, extras)} for f in impl],
             "warnings": input_warning_text(_clean(shift[r]), field_label),
             "inputs": rows,
             "filters": {f: format_value(inputs[f].iloc[r]) for f in filters},

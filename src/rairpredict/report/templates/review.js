@@ -264,7 +264,7 @@
       dot.appendChild(svg("title", {}, "risk by " + h.label + ": " + pct(p.horizon_risks[j])));
       g.appendChild(dot);
     });
-    g.appendChild(svg("text", { x: L + (W - L - R) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, "years after the course"));
+    g.appendChild(svg("text", { x: L + (W - L - R) / 2, y: H - 4, "font-size": 11, "text-anchor": "middle" }, "years of follow-up"));
     g.appendChild(svg("text", { transform: "translate(11 " + (T + (H - T - B) / 2) + ") rotate(-90)", "font-size": 11,
       "text-anchor": "middle" }, "risk"));
     $("pv-curve").replaceChildren(g);

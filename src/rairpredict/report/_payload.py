@@ -390,9 +390,9 @@ def review_payload(scores: pd.DataFrame, model, *, title: str | None = None) -> 
                                       + list(inputs.columns)))
     lacking = {f["name"] for f in ((model.metadata or {}).get("extra_fields") or [])
                if isinstance(f, dict) and f.get("lacking")}
-    # a cohort of another disease declared the thyroid fields absent: thyroid scores do not apply to it
-    published = [(info, pts) for info, pts in _published(inputs, model.decision_point)
-                 if not lacking & set(info["required"])]
+    # a cohort that declares the thyroid fields it requires absent is of another disease: the published
+    # (thyroid) scores do not apply to it
+    published = [] if lacking else _published(inputs, model.decision_point)
     required = {info["key"]: info.pop("required") for info, _ in published}
     extras = _extras(model)
     reasons = _reasons(scores, _reason_indices(scores.columns), extras)

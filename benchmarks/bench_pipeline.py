@@ -218,6 +218,21 @@ def _latency(args) -> None:
     _one_row(trees, model_path)
 
 
+def _e2e_model(ref):
+    """The model of the end-to-end, jobs and input-shift figures: ``--model``, else the default,
+    else (the raw baseline is XGBoost predict + exact SHAP) a 300-tree depth-4 XGBoost."""
+    from rairpredict.scoring import load_model_ref
+
+    model = load_model_ref(ref)
+    if not hasattr(model.classifier, "get_booster"):
+        from bench_score import _fit
+
+        print(f"end-to-end figures: the {model.kind} model has no trees to explain; using a 300-tree depth-4 "
+              f"XGBoost on the demo cohort instead (pass --model FILE for the demo's export)")
+        model = _fit(300, 4)
+    return model
+
+
 def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=1_000_000)
@@ -225,8 +240,8 @@ def main(argv=None) -> None:
     p.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end and jobs runs")
     p.add_argument("--repeat", type=int, default=5, help="cold-start runs (median)")
     p.add_argument("--skip-shift", action="store_true", help="skip the input-shift overhead (bench_shift.py)")
-    p.add_argument("--model", default=None, help="model file for the one-row and cold-start figures "
-                   "(default: this tree's default model; the baseline tree scores the same file)")
+    p.add_argument("--model", default=None, help="model file for every figure (default: this tree's default "
+                   "model; the baseline tree scores the same file)")
     p.add_argument("--only-latency", action="store_true", help="only the cold-start and one-row figures")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -249,7 +264,7 @@ def main(argv=None) -> None:
                  f"{then['derive'] / now['derive']:.1f} x")
     print(line + f"  [{_load()}]")
 
-    model = load_model_ref(None)
+    model = _e2e_model(args.model)
     if not args.skip_e2e:
         runs = {}
         for explain, jobs in ((0, 1), (3, 1), (3, 2)):
@@ -269,7 +284,7 @@ def main(argv=None) -> None:
         if not args.skip_shift:
             import bench_shift
 
-            print(bench_shift.line(bench_shift.measure(args.n)))
+            print(bench_shift.line(bench_shift.measure(args.n, model=model)))
     _latency(args)
 
 

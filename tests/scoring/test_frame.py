@@ -141,7 +141,11 @@ def test_logistic_exact_linear_contributions(logistic_model, cohort):
     np.testing.assert_allclose(out["probability"], logistic_model.predict_risk(table), atol=1e-9)
 
 
-def test_empty_table_and_bad_explain(xgb_model, cohort):
+@pytest.mark.parametrize("name", ["xgb_model", "logistic_model"])
+def test_empty_table_and_bad_explain(name, cohort, request):
+    """An empty batch scores to an empty table with the output columns (the logistic pipeline's
+    imputer and scaler used to refuse 0 rows: a traceback for a header-only file)."""
+    xgb_model = request.getfixturevalue(name)
     table, _ = cohort
     out = score_frame(xgb_model, table.iloc[:0], explain=3)
     assert len(out) == 0 and list(out.columns[:len(SCORE_COLUMNS)]) == SCORE_COLUMNS

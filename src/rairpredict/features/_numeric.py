@@ -51,7 +51,8 @@ class MedianImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Fill NaN with the fitted medians."""
         check_is_fitted(self, "statistics_")
-        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False, copy=True)
+        X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False, copy=True,
+                          ensure_min_samples=0)  # an empty batch scores to an empty output
         return np.where(np.isnan(X), self.statistics_, X)
 
     def __sklearn_tags__(self):
@@ -82,5 +83,5 @@ class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
     def transform(self, X):
         """Centre and scale with the fitted mean and SD."""
         check_is_fitted(self, "scale_")
-        X = validate_data(self, X, dtype=np.float64, reset=False, copy=True)
+        X = validate_data(self, X, dtype=np.float64, reset=False, copy=True, ensure_min_samples=0)
         return (X - self.mean_) / self.scale_

@@ -106,6 +106,26 @@ def test_psi_detects_a_tg_assay_scale_shift(model_and_train):
     assert summary["inputs"]["tg_stim_ng_ml"]["psi"] > 0.25
 
 
+def test_small_batches_are_not_a_major_shift_by_chance(model_and_train):
+    """20 rows from the training distribution have a PSI near 0.45 by chance: not a major shift;
+    a real shift of 20 rows still is."""
+    model, _ = model_and_train
+    fresh = simulate_cohort(4000, seed=5)
+    fresh = fresh[fresh["course_number"] <= 3].reset_index(drop=True)
+    flagged, psis = 0, []
+    for start in range(0, 2000, 20):
+        batch = fresh.iloc[start:start + 20]
+        summary = shift_summary(model, check_inputs(model, batch)[1])
+        psis += [d["psi"] for d in summary["inputs"].values() if d["psi"] is not None]
+        flagged += bool(summary["major_shift"])
+    assert np.mean(np.array(psis) > 0.25) > 0.2  # the raw PSI alone would cry wolf
+    assert flagged <= 12  # about 7 of 100 expected: 7 inputs, each above its 99th percentile 1 % of the time
+    shifted = fresh.iloc[:20].assign(tg_stim_ng_ml=fresh["tg_stim_ng_ml"].iloc[:20] * 30.0)
+    summary = shift_summary(model, check_inputs(model, shifted)[1])
+    assert "tg_stim_ng_ml" in summary["major_shift"]
+    assert summary["inputs"]["tg_stim_ng_ml"]["psi"] > summary["inputs"]["tg_stim_ng_ml"]["psi_chance_99"]
+
+
 def test_model_without_profile_still_warns_about_absent_inputs(model_and_train):
     model, train = model_and_train
     bare = type(model)(**{**model.__dict__, "metadata": {}})

@@ -368,14 +368,38 @@ def _psi(expected, actual) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
+def _psi_by_chance(bins, expected, n_train, p: dict) -> float | None:
+    """99th percentile of the PSI of a batch of this size drawn from the training distribution.
+
+    A small batch has a large PSI by chance alone: with 10 bins, 20 rows leave
+    bins empty and each empty bin adds about 0.7 (the floor of
+    :func:`_psi`), so the usual reading (> 0.25 major, Yurdakul 2018) holds only
+    for large batches. A shift is "major" only above both :data:`PSI_MAJOR` and
+    this level, found by 2000 multinomial draws (fixed seed: the same summary
+    for the same counts) from the training shares.
+    """
+    if not bins or not expected:
+        return None
+    n = int(sum(bins))
+    e = np.asarray(list(expected) + [0.0] * (len(bins) - len(expected)), dtype=float)[:len(bins)]
+    if n <= 0 or e.sum() <= 0:
+        return None
+    draws = np.random.default_rng(0).multinomial(n, e / e.sum(), size=2000) / n
+    a = np.maximum(draws, _PSI_FLOOR)
+    ef = np.maximum(e, _PSI_FLOOR)
+    return float(np.quantile(np.sum((a - ef) * np.log(a / ef), axis=1), 0.99))
+
+
 def shift_summary(model, counts: ShiftCounts) -> dict:
     """The batch summary (JSON-able; aggregates only).
 
     Keys: ``n_rows``, ``rows_with_warnings``, ``warning_counts`` (rows per
     kind), ``inputs_absent`` (absent or entirely missing, most important
     first, with importance), ``inputs`` (per input: training and batch missing
-    rate, their change, PSI, rows flagged), ``major_shift`` (PSI >
-    :data:`PSI_MAJOR`), ``profile_stored`` and ``message`` (one paragraph).
+    rate, their change, PSI and the PSI a batch of this size reaches by chance
+    (99th percentile), rows flagged), ``major_shift`` (PSI above
+    :data:`PSI_MAJOR` and above that chance level), ``profile_stored`` and
+    ``message`` (one paragraph).
     """
     profile = model_profile(model) or {}
     spec = profile.get("inputs", {})
@@ -394,8 +418,10 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
                         "psi": None if psi is None or not np.isfinite(psi) else psi,
                         "rows_out_of_range": counts.flagged.get(f"range:{f}", 0),
                         "rows_unseen_category": counts.flagged.get(f"category:{f}", 0)}
+        per_input[f]["psi_chance_99"] = _psi_by_chance(counts.bins.get(f), expected, profile.get("n_rows"), p)
     ranked = sorted(empty, key=lambda f: -(spec.get(f, {}).get("importance") or 0.0))
-    major = sorted((f for f, d in per_input.items() if d["psi"] is not None and d["psi"] > PSI_MAJOR),
+    major = sorted((f for f, d in per_input.items() if d["psi"] is not None
+                    and d["psi"] > max(PSI_MAJOR, d["psi_chance_99"] or 0.0)),
                    key=lambda f: -per_input[f]["psi"])
     out = {"n_rows": n, "rows_with_warnings": counts.rows_flagged,
            "warning_counts": {_KINDS[k].replace(" ", "_"): counts.reasons.get(k, 0) for k in _KINDS},

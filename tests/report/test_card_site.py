@@ -98,7 +98,12 @@ def test_updated_model_reports_parent_method_and_tests(shipped, site):
     assert "## Model updating" not in render_model_card(shipped, mlflow_run=False)
 
 
-def test_external_validations_logged_by_evaluate_appear_on_the_card(shipped, site):
+def test_external_validations_logged_by_evaluate_appear_on_the_card(shipped, site, tmp_path, monkeypatch):
+    import mlflow
+
+    # a store of its own: other tests evaluate the shipped model too
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
     res = evaluate_model(None, site, "rair", n_boot=0)
     found = fetch_external_validations(shipped)
     assert len(found) == 1  # another model's evaluation (below) is not listed
@@ -112,6 +117,7 @@ def test_external_validations_logged_by_evaluate_appear_on_the_card(shipped, sit
     other = recalibrate_model(None, site, "rair", register=False, method="intercept").model
     evaluate_model(other, site, "rair", n_boot=0)
     assert len(fetch_external_validations(shipped)) == 1 and len(fetch_external_validations(other)) == 1
+    mlflow.set_tracking_uri("")
 
 
 def test_cli_model_card_with_the_score_summary(shipped, tmp_path, capsys):

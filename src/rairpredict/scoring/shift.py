@@ -49,6 +49,7 @@ Examples
 """
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -368,7 +369,7 @@ def _psi(expected, actual) -> float:
     return float(np.sum((a - e) * np.log(a / e)))
 
 
-def _psi_by_chance(bins, expected, n_train, p: dict) -> float | None:
+def _psi_by_chance(bins, expected) -> float | None:
     """99th percentile of the PSI of a batch of this size drawn from the training distribution.
 
     A small batch has a large PSI by chance alone: with 10 bins, 20 rows leave
@@ -376,12 +377,18 @@ def _psi_by_chance(bins, expected, n_train, p: dict) -> float | None:
     :func:`_psi`), so the usual reading (> 0.25 major, Yurdakul 2018) holds only
     for large batches. A shift is "major" only above both :data:`PSI_MAJOR` and
     this level, found by 2000 multinomial draws (fixed seed: the same summary
-    for the same counts) from the training shares.
+    for the same counts) from the training shares; memoised per batch size, as
+    a server sees the same request sizes again and again.
     """
     if not bins or not expected:
         return None
-    n = int(sum(bins))
-    e = np.asarray(list(expected) + [0.0] * (len(bins) - len(expected)), dtype=float)[:len(bins)]
+    e = tuple(float(x) for x in (list(expected) + [0.0] * (len(bins) - len(expected)))[:len(bins)])
+    return _psi_quantile(e, int(sum(bins)))
+
+
+@functools.lru_cache(maxsize=4096)
+def _psi_quantile(e: tuple, n: int) -> float | None:
+    e = np.asarray(e, dtype=float)
     if n <= 0 or e.sum() <= 0:
         return None
     draws = np.random.default_rng(0).multinomial(n, e / e.sum(), size=2000) / n
@@ -396,8 +403,8 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
     Keys: ``n_rows``, ``rows_with_warnings``, ``warning_counts`` (rows per
     kind), ``inputs_absent`` (absent or entirely missing, most important
     first, with importance), ``inputs`` (per input: training and batch missing
-    rate, their change, PSI and the PSI a batch of this size reaches by chance
-    (99th percentile), rows flagged), ``major_shift`` (PSI above
+    rate, their change, PSI and, where it exceeds :data:`PSI_MAJOR`, the PSI a
+    batch of this size reaches by chance (99th percentile), rows flagged), ``major_shift`` (PSI above
     :data:`PSI_MAJOR` and above that chance level), ``profile_stored`` and
     ``message`` (one paragraph).
     """
@@ -418,7 +425,9 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
                         "psi": None if psi is None or not np.isfinite(psi) else psi,
                         "rows_out_of_range": counts.flagged.get(f"range:{f}", 0),
                         "rows_unseen_category": counts.flagged.get(f"category:{f}", 0)}
-        per_input[f]["psi_chance_99"] = _psi_by_chance(counts.bins.get(f), expected, profile.get("n_rows"), p)
+        # only needed (and only computed) where the PSI could be a major shift
+        per_input[f]["psi_chance_99"] = (_psi_by_chance(counts.bins.get(f), expected)
+                                         if psi is not None and psi > PSI_MAJOR else None)
     ranked = sorted(empty, key=lambda f: -(spec.get(f, {}).get("importance") or 0.0))
     major = sorted((f for f, d in per_input.items() if d["psi"] is not None
                     and d["psi"] > max(PSI_MAJOR, d["psi_chance_99"] or 0.0)),

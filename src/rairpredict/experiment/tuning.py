@@ -32,31 +32,31 @@ __all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "stud
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
+def _boosted_trees(trial: optuna.Trial, *, max_depth, learning_rate, colsample: bool) -> dict:
+    """The XGBoost search space; the order of the suggestions is the sampler's (seeded) order."""
+    params = {
+        "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
+        "max_depth": trial.suggest_int("max_depth", *max_depth),
+        "learning_rate": trial.suggest_float("learning_rate", *learning_rate, log=True),
+        "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 20.0, log=True),
+        "subsample": trial.suggest_float("subsample", 0.6, 1.0),
+    }
+    if colsample:
+        params["colsample_bytree"] = trial.suggest_float("colsample_bytree", 0.5, 1.0)
+    params["reg_lambda"] = trial.suggest_float("reg_lambda", 0.1, 10.0, log=True)
+    return params
+
+
 def suggest_params(trial: optuna.Trial, kind: str) -> dict:
     """Sample one parameter set for ``kind`` from its search space."""
     if kind == "logistic":
         return {"C": trial.suggest_float("C", 1e-3, 10.0, log=True)}
     if kind == "xgboost":
-        return {
-            "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
-            "max_depth": trial.suggest_int("max_depth", 2, 4),
-            "learning_rate": trial.suggest_float("learning_rate", 0.02, 0.3, log=True),
-            "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 20.0, log=True),
-            "subsample": trial.suggest_float("subsample", 0.6, 1.0),
-            "colsample_bytree": trial.suggest_float("colsample_bytree", 0.5, 1.0),
-            "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 10.0, log=True),
-        }
+        return _boosted_trees(trial, max_depth=(2, 4), learning_rate=(0.02, 0.3), colsample=True)
     if kind == "cox":  # ridge penalty of the Cox partial likelihood (time-to-event targets)
         return {"alpha": trial.suggest_float("alpha", 1e-2, 1e3, log=True)}
     if kind == "xgboost_cox":  # shallower trees than the binary model: fewer events carry the signal
-        return {
-            "n_estimators": trial.suggest_int("n_estimators", 50, 300, step=25),
-            "max_depth": trial.suggest_int("max_depth", 1, 3),
-            "learning_rate": trial.suggest_float("learning_rate", 0.01, 0.2, log=True),
-            "min_child_weight": trial.suggest_float("min_child_weight", 1.0, 20.0, log=True),
-            "subsample": trial.suggest_float("subsample", 0.6, 1.0),
-            "reg_lambda": trial.suggest_float("reg_lambda", 0.1, 10.0, log=True),
-        }
+        return _boosted_trees(trial, max_depth=(1, 3), learning_rate=(0.01, 0.2), colsample=False)
     raise ValueError(f"no search space for model kind {kind!r}")
 
 

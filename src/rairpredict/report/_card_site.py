@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from rairpredict.report._card_parts import _NR, Section, _fmt
 from rairpredict.report._payload import field_label
+from rairpredict.report._words import pct
 
 __all__ = ["inputs_section", "updating_section", "site_section", "fetch_external_validations",
            "INPUTS_TITLE", "UPDATING_TITLE", "SITE_TITLE"]
@@ -49,7 +50,7 @@ _VALIDATION_METRICS = (("auroc", "AUROC", 3), ("cal_intercept", "calibration int
 
 
 def _share(x) -> str:
-    return _NR if x is None else f"{100 * float(x):.1f}%"
+    return _NR if x is None else pct(x, 1)
 
 
 def _number(x) -> str:

@@ -360,41 +360,37 @@ def _absent_text(names, spec) -> str:
 
 
 # ----------------------------------------------------------------- batch summary
-def _psi(expected, actual) -> float:
+def _psi_of_shares(expected, actual):
+    """PSI of share vectors (the last axis), empty shares floored at :data:`_PSI_FLOOR`."""
     e = np.maximum(np.asarray(expected, float), _PSI_FLOOR)
+    a = np.maximum(np.asarray(actual, float), _PSI_FLOOR)
+    return np.sum((a - e) * np.log(a / e), axis=-1)
+
+
+def _psi(expected, actual) -> float:
     a = np.asarray(actual, float)
     if a.sum() == 0:
         return float("nan")
-    a = np.maximum(a / a.sum(), _PSI_FLOOR)
-    return float(np.sum((a - e) * np.log(a / e)))
+    return float(_psi_of_shares(expected, a / a.sum()))
 
 
-def _psi_by_chance(bins, expected) -> float | None:
-    """99th percentile of the PSI of a batch of this size drawn from the training distribution.
+@functools.lru_cache(maxsize=4096)
+def _psi_by_chance(expected: tuple, n: int) -> float | None:
+    """99th percentile of the PSI of ``n`` rows drawn from the training shares ``expected``.
 
     A small batch has a large PSI by chance alone: with 10 bins, 20 rows leave
     bins empty and each empty bin adds about 0.7 (the floor of
     :func:`_psi`), so the usual reading (> 0.25 major, Yurdakul 2018) holds only
     for large batches. A shift is "major" only above both :data:`PSI_MAJOR` and
     this level, found by 2000 multinomial draws (fixed seed: the same summary
-    for the same counts) from the training shares; memoised per batch size, as
-    a server sees the same request sizes again and again.
+    for the same counts); memoised per batch size, as a server sees the same
+    request sizes again and again.
     """
-    if not bins or not expected:
-        return None
-    e = tuple(float(x) for x in (list(expected) + [0.0] * (len(bins) - len(expected)))[:len(bins)])
-    return _psi_quantile(e, int(sum(bins)))
-
-
-@functools.lru_cache(maxsize=4096)
-def _psi_quantile(e: tuple, n: int) -> float | None:
-    e = np.asarray(e, dtype=float)
+    e = np.asarray(expected, dtype=float)
     if n <= 0 or e.sum() <= 0:
         return None
     draws = np.random.default_rng(0).multinomial(n, e / e.sum(), size=2000) / n
-    a = np.maximum(draws, _PSI_FLOOR)
-    ef = np.maximum(e, _PSI_FLOOR)
-    return float(np.quantile(np.sum((a - ef) * np.log(a / ef), axis=1), 0.99))
+    return float(np.quantile(_psi_of_shares(e, draws), 0.99))
 
 
 def shift_summary(model, counts: ShiftCounts) -> dict:
@@ -418,7 +414,8 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
         rate = counts.missing.get(f, 0) / n if n else float("nan")
         train_rate = p.get("missing_rate")
         expected = (p.get("bin_freq") or p.get("freq") or [])
-        psi = _psi(list(expected) + [0.0], counts.bins[f]) if f in counts.bins and expected else None
+        expected = tuple(expected) + (0.0,) if expected else ()  # + the bin of unseen values
+        psi = _psi(expected, counts.bins[f]) if f in counts.bins and expected else None
         per_input[f] = {"importance": p.get("importance"), "missing_rate_training": train_rate,
                         "missing_rate": rate,
                         "missing_rate_change": None if train_rate is None else rate - train_rate,
@@ -426,7 +423,7 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
                         "rows_out_of_range": counts.flagged.get(f"range:{f}", 0),
                         "rows_unseen_category": counts.flagged.get(f"category:{f}", 0)}
         # only needed (and only computed) where the PSI could be a major shift
-        per_input[f]["psi_chance_99"] = (_psi_by_chance(counts.bins.get(f), expected)
+        per_input[f]["psi_chance_99"] = (_psi_by_chance(expected, int(sum(counts.bins[f])))
                                          if psi is not None and psi > PSI_MAJOR else None)
     ranked = sorted(empty, key=lambda f: -(spec.get(f, {}).get("importance") or 0.0))
     major = sorted((f for f, d in per_input.items() if d["psi"] is not None

@@ -66,6 +66,7 @@ def test_train_from_another_directory_exports_logs_and_registers(tmp_path):
     import mlflow
 
     mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
+    mlflow.set_registry_uri(f"sqlite:///{tmp_path}/mlflow.db")  # an in-process CLI test may have set another
     version = mlflow.MlflowClient().get_model_version_by_alias("rairpredict-rair_time", "candidate")
     run_data = mlflow.get_run(version.run_id).data
     assert any(k.endswith(".c_harrell") for k in run_data.metrics) and run_data.params["outcome_type"] == \

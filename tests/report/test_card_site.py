@@ -98,12 +98,21 @@ def test_updated_model_reports_parent_method_and_tests(shipped, site):
     assert "## Model updating" not in render_model_card(shipped, mlflow_run=False)
 
 
-def test_external_validations_logged_by_evaluate_appear_on_the_card(shipped, site, tmp_path, monkeypatch):
+@pytest.fixture
+def own_store(tmp_path, monkeypatch):
+    """A store of this test's own (other tests evaluate the shipped model too); tracking and registry
+    URIs reset afterwards (evaluate points both at the store)."""
     import mlflow
 
-    # a store of its own: other tests evaluate the shipped model too
-    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    mlflow.set_tracking_uri(uri)
+    yield
+    mlflow.set_tracking_uri("")
+    mlflow.set_registry_uri("")
+
+
+def test_external_validations_logged_by_evaluate_appear_on_the_card(shipped, site, own_store):
     res = evaluate_model(None, site, "rair", n_boot=0)
     found = fetch_external_validations(shipped)
     assert len(found) == 1  # another model's evaluation (below) is not listed
@@ -117,7 +126,6 @@ def test_external_validations_logged_by_evaluate_appear_on_the_card(shipped, sit
     other = recalibrate_model(None, site, "rair", register=False, method="intercept").model
     evaluate_model(other, site, "rair", n_boot=0)
     assert len(fetch_external_validations(shipped)) == 1 and len(fetch_external_validations(other)) == 1
-    mlflow.set_tracking_uri("")
 
 
 def test_cli_model_card_with_the_score_summary(shipped, tmp_path, capsys):

@@ -1,0 +1,643 @@
+# Frozen copy of src/rairpredict/cohort/validate.py at commit 8b361fa (before the columnar rewrite).
+# The reference tests/cohort/test_columnar_equivalence.py compares the package with, bit for bit.
+# Never edit: it is the old behaviour, kept as it was.
+"""Row-level validation of a canonical table: accepted rows + a rejects table.
+
+File-level problems (a column that is not canonical, a required column that is
+absent) raise :class:`CohortFileError`. Everything else is decided per row:
+a row with any problem is rejected, with one rejects line per problem
+
+============================  ==================================================
+rule                          meaning
+============================  ==================================================
+``not_a_number``              text in a numeric field
+``not_an_integer``            a fraction in an integer field
+``not_boolean``               not one of yes/no/true/false/y/n/1/0 (any case)
+``unseen_category``           not a contract category (case/space/hyphen-blind)
+``out_of_range``              outside the contract ``range`` (after unit conversion)
+``missing_required``          empty cell in a required field
+``duplicate_id``              a ``patient_id`` seen in an earlier row -- with the
+                              same ``course_number`` when the table has one (a
+                              patient has one row per course); the first
+                              occurrence is kept, later ones rejected
+``ln_positive_gt_examined``   ``ln_positive > ln_examined``
+``lesions_gt_known``          ``lesions_without_uptake > known_lesions``
+============================  ==================================================
+
+and a value outside ``plausible`` but inside ``range`` is kept and listed in
+the separate ``flags`` table (rule ``implausible``), so the canonical table
+itself stays exactly the contract. Unit mix-ups get a hint ("looks like mCi").
+Always ``n_in == len(table) + n_rejected``. Validation is per row, so it
+works on chunks; only duplicate-id detection looks across rows (switch it off
+with ``check_duplicates=False`` when chunks are checked elsewhere).
+
+Pandas rather than pandera: each cell must be coerced with its raw text kept
+for the rejects table, plausibility is warn-only and messages carry unit
+hints, so pandera's failure cases would need re-mapping for every rule.
+
+How it stays fast (1M rows in about a second): the contract is compiled once
+(:func:`_compile`); each column is converted once (:func:`_convert`): numbers
+stay NumPy arrays, anything else is factorised and every rule reads its few
+distinct values, then the result is expanded by code; the row rules read those
+arrays and the accepted table is assembled once, from arrays, at the end.
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"patient_id": ["a", "b", "a"], "age_years": ["40", "x", "50"],
+...                   "sex": ["Female", "male", "female"], "histology": ["follicular"] * 3,
+...                   "t_stage": ["T2"] * 3, "n_stage": ["N0"] * 3, "m_stage": ["M0"] * 3})
+>>> r = validate_canonical(t)
+>>> r.n_in, len(r.table), r.n_rejected
+(3, 1, 2)
+>>> sorted(r.rejects["rule"])
+['duplicate_id', 'not_a_number']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR, Contract, Field, lacking_markers, load_contract
+from rairpredict.configfile import did_you_mean
+from rairpredict.errors import CohortFileError
+
+__all__ = ["validate_canonical", "coerce_field", "canonical_dtype", "ImportResult", "REJECT_COLUMNS",
+           "allowed_values", "value_message"]
+
+REJECT_COLUMNS = ["source_row", "patient_id", "column", "value", "rule", "message"]
+_TRUE = {"true", "yes", "y", "t", "1", "1.0"}
+_FALSE = {"false", "no", "n", "f", "0", "0.0"}
+# cross-field rules: (rule, smaller, larger)
+_ORDER_RULES = (("ln_positive_gt_examined", "ln_positive", "ln_examined"),
+                ("lesions_gt_known", "lesions_without_uptake", "known_lesions"))
+
+
+def _bool_codes(f: Field) -> tuple[set, set]:
+    """Texts (lower case) read as True and False: an extra field's own codes, else yes/no/1/0."""
+    if f.true_codes:
+        return {c.lower() for c in f.true_codes}, {c.lower() for c in f.false_codes}
+    return _TRUE, _FALSE
+
+
+def allowed_values(f: Field) -> list[str] | None:
+    """What a user may write in ``f`` (categories or boolean codes); None for numbers and text."""
+    if f.dtype == "category":
+        return list(f.categories)
+    if f.dtype == "bool":
+        return [*f.true_codes, *f.false_codes] or ["yes", "no", "true", "false", "1", "0"]
+    return None
+
+
+def value_message(f: Field, rule: str, value, source: str | None = None, decimal: str = ".",
+                  unit: str | None = None) -> str:
+    """Why ``value`` is unreadable in ``f`` and how to fix it: allowed values and the nearest one.
+
+    Examples
+    --------
+    >>> from rairpredict.cohort.contract import load_contract
+    >>> value_message(load_contract()["t_stage"], "unseen_category", "pT1b", source="pT")
+    "column 'pT': 'pT1b' is not a t_stage category; allowed: T1a, T1b, T2, T3a, T3b, T4a, T4b, TX, T1, T3, T4; did you mean 'T1b'? (or recode it in the cohort config)"
+    """
+    text = "" if value is None else str(value).strip()
+    head = f"column {source or f.name!r}: {text!r}"
+    if rule in ("unseen_category", "not_boolean"):
+        allowed = allowed_values(f)
+        what = f"a {f.name} category" if f.dtype == "category" else f"a {f.name} code (boolean)"
+        return (f"{head} is not {what}; allowed: {', '.join(allowed)}{did_you_mean(text, allowed, cutoff=0.6)}"
+                " (or recode it in the cohort config)")
+    if rule == "not_a_number":
+        unit = f" ({unit or f.unit})" if (unit or f.unit) else ""  # the unit the source column is in
+        hint = ""
+        if re.fullmatch(r"[+-]?\d+,\d+", text) and decimal != ",":
+            hint = "; looks like a decimal comma: set read: {decimal: ','}"
+        elif text[:1] in "<>≤≥":
+            hint = "; a censored value: recode it (e.g. '<0.2': 0.1) or list it under missing_tokens"
+        elif text:
+            hint = "; list it under missing_tokens if it means 'not recorded'"
+        return f"{head} is not a number{unit}{hint}"
+    if rule == "not_an_integer":
+        return f"{head} is not a whole number"
+    return f"{head}: cannot read as {f.dtype}"
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "_", text.strip().lower()).strip("_")
+
+
+def canonical_dtype(f: Field):
+    """The pandas dtype of a contract field."""
+    if f.dtype == "category":
+        return pd.CategoricalDtype(list(f.categories))
+    return {"bool": "boolean", "int": "Int64", "float": "float64", "string": "string"}[f.dtype]
+
+
+# ---------------------------------------------------------------- the contract, compiled once
+@dataclass(frozen=True)
+class _Spec:
+    """What validation needs of one field, computed once per contract (not per chunk)."""
+
+    field: Field
+    dtype: object
+    lookup: dict | None = None  # category: text (as given or normalised) -> position
+    true: frozenset = frozenset()  # bool: texts (lower case) read as True and False
+    false: frozenset = frozenset()
+
+
+def _spec(f: Field) -> _Spec:
+    if f.dtype == "category":
+        position = {c: i for i, c in enumerate(f.categories)}
+        lookup = {_norm(c): i for c, i in position.items()}
+        lookup.update(position)
+        return _Spec(f, canonical_dtype(f), lookup=lookup)
+    if f.dtype == "bool":
+        true, false = _bool_codes(f)
+        return _Spec(f, canonical_dtype(f), true=frozenset(true), false=frozenset(false))
+    return _Spec(f, canonical_dtype(f))
+
+
+@lru_cache(maxsize=4)
+def _compile(contract) -> dict:
+    """``field name -> _Spec`` for every contract field."""
+    return {f.name: _spec(f) for f in contract}
+
+
+# ---------------------------------------------------------------- one column: one conversion
+def _empty(f: Field, n: int):
+    """An all-missing array of ``f``'s dtype (built from arrays: no per-cell conversion)."""
+    if f.dtype == "category":
+        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), dtype=canonical_dtype(f))
+    if f.dtype == "float":
+        return np.full(n, np.nan)
+    if f.dtype == "int":
+        return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
+    if f.dtype == "bool":
+        return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
+    return pd.array(np.full(n, None, dtype=object), dtype="string")
+
+
+#: Up to this many rows, a column of text cells (or None) is factorised by a dict: the codes and
+#: values ``pd.factorize`` gives, without pandas' fixed cost per column (a one-row REST request
+#: has ~40 such columns; tests/cohort/test_validate_small.py compares both routes).
+FEW_ROWS = 64
+
+
+def _few_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``pd.factorize`` of a short object column whose cells are all ``str`` or None; None otherwise."""
+    seen: dict = {}
+    codes = np.empty(len(values), dtype=np.intp)
+    for i, v in enumerate(values.to_numpy()):
+        if v is None:
+            codes[i] = -1
+        elif type(v) is str:
+            codes[i] = seen.setdefault(v, len(seen))
+        else:
+            return None  # numbers, NaN, pd.NA, ...: pandas decides
+    return codes, np.array(list(seen), dtype=object)
+
+
+def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (-1 = missing) and distinct values, so per-value Python runs once per distinct value.
+
+    A Categorical brings its own codes. ``pd.factorize`` merges values that
+    compare equal across types (``True == 1 == 1.0``), so mixed-type columns
+    are factorised on their text instead, which is what the rules read.
+    """
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(np.intp), np.asarray(values.cat.categories, dtype=object)
+    if len(values) <= FEW_ROWS and values.dtype == object:
+        few = _few_texts(values)
+        if few is not None:
+            return few
+    if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
+        values = values.astype("string")
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _expand(per_value: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
+    """``per_value[codes]`` with ``missing`` where the code is -1."""
+    return np.append(np.asarray(per_value), [missing]).take(codes)  # code -1 picks the appended entry
+
+
+def _stripped_text(uniques: np.ndarray) -> np.ndarray:
+    """Distinct values as stripped text (object array of str), the form every text rule reads."""
+    if not all(type(v) is str for v in uniques) and \
+            pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
+        uniques = pd.Series(uniques, dtype=object).astype("string").to_numpy(object)
+    return np.array([v.strip() for v in uniques], dtype=object)
+
+
+def _is_number(dtype) -> bool:
+    return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+@dataclass
+class _Column:
+    """One converted column: values in the contract dtype and the rules its cells broke.
+
+    ``number`` is the float64 view of numeric fields (range checks, cross-field
+    rules read it); ``key`` gives equal codes to equal values (duplicate ids).
+    """
+
+    values: object
+    problems: list  # (rule, boolean mask), in the order the rules are checked
+    number: np.ndarray | None = None
+    key: np.ndarray | None = None
+
+    def set_missing(self, mask: np.ndarray) -> None:
+        """Make the cells of ``mask`` missing (an optional field's unreadable values, policy ``missing``)."""
+        if self.number is not None:
+            self.number = np.where(mask, np.nan, self.number)
+        if isinstance(self.values, np.ndarray):
+            self.values = np.where(mask, np.nan, self.values)
+        else:
+            self.values = self.values.copy()
+            self.values[mask] = None
+
+
+def _convert(values: pd.Series, spec: _Spec, *, factor: float = 1.0, decimal: str = ".",
+             missing_tokens=()) -> _Column:
+    """Convert raw ``values`` to ``spec``'s dtype: one pass over the rows, rules per distinct value.
+
+    Texts in ``missing_tokens`` (after stripping) are missing. Numeric input
+    of a numeric field is read as numbers; anything else is factorised once
+    and each distinct value is read by the rules below.
+    """
+    f, problems = spec.field, []
+
+    def flag(mask, rule):
+        if mask.any():
+            problems.append((rule, mask))
+
+    if f.dtype in ("float", "int") and values.dtype == np.float64:
+        num = values.to_numpy()  # NaN is pandas' missing here: no mask to apply (a view: never written)
+        present = ~np.isnan(num)
+    elif f.dtype in ("float", "int") and _is_number(values.dtype):
+        present = values.notna().to_numpy(bool)
+        num = values.to_numpy(np.float64, na_value=np.nan)
+    elif f.dtype == "bool" and (pd.api.types.is_bool_dtype(values.dtype) or (
+            # e.g. Parquet booleans with nulls: True/False/None objects (no text a token could match)
+            values.dtype == object and not {"True", "False"} & {str(t).strip() for t in missing_tokens}
+            and pd.api.types.infer_dtype(values, skipna=True) == "boolean")):
+        return _Column(pd.array(values, dtype="boolean", copy=True), problems)
+    else:
+        codes, uniques = _distinct(values)
+        text = _stripped_text(uniques)
+        if missing_tokens and not (_is_number(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
+            tokens = set(missing_tokens)
+            blank = np.array([isinstance(v, str) and t in tokens for v, t in zip(uniques, text)], dtype=bool)
+            if blank.any():
+                codes = np.where(_expand(blank, codes, False), -1, codes)
+        present = codes >= 0
+        if f.dtype in ("float", "int"):
+            if decimal == ",":
+                text = np.array([t.replace(",", ".") for t in text], dtype=object)
+            parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
+            num = _expand(parsed, codes, np.nan)
+        elif f.dtype == "bool":
+            # per distinct value: 1 true, 0 false, -1 unreadable (or missing, after expanding)
+            state = np.array([1 if t in spec.true else 0 if t in spec.false else -1 for t in (t.lower() for t in text)],
+                             dtype=np.int8)
+            state = _expand(state, codes, -1)
+            flag(present & (state < 0), "not_boolean")
+            return _Column(pd.arrays.BooleanArray(state == 1, state < 0), problems)
+        elif f.dtype == "category":
+            # per distinct value: its category position, -1 if unseen (or missing, after expanding)
+            which = np.array([spec.lookup.get(t, spec.lookup.get(_norm(t), -1)) for t in text], dtype=np.int64)
+            cat = _expand(which, codes, -1)
+            flag(present & (cat < 0), "unseen_category")
+            return _Column(pd.Categorical.from_codes(cat, dtype=spec.dtype), problems)
+        else:
+            # " a" and "a" are one id: equal keys for equal stripped texts
+            if all(t is v for t, v in zip(text, uniques)):  # str.strip() returns the same object if nothing changed
+                key = codes
+            else:
+                same, text = pd.factorize(text)
+                key = np.where(codes >= 0, same.take(codes), -1)
+                text = np.asarray(text, dtype=object)
+            return _Column(pd.array(_expand(text, key, None), dtype="string"), problems, key=key)
+    finite = np.isfinite(num)
+    num = np.where(finite, num, np.nan)
+    flag(present & ~finite, "not_a_number")
+    if f.dtype == "int":
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(num) > 2.0**53  # beyond every int range; Int64 cannot hold it exactly
+            frac = ~np.isnan(num) & (num != np.round(num)) & ~huge
+        flag(huge, "out_of_range")
+        flag(frac, "not_an_integer")
+        num = np.round(np.where(huge | frac, np.nan, num) * factor)
+        missing = np.isnan(num)
+        return _Column(pd.arrays.IntegerArray(np.where(missing, 0, num).astype(np.int64), missing), problems, num)
+    num = num * factor
+    return _Column(num, problems, num)
+
+
+def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
+    """Convert raw values to ``f``'s dtype.
+
+    Returns the typed series and a series holding, for each cell that was
+    present but could not be converted, the rule it broke (else missing).
+    """
+    column = _convert(values, _spec(f), factor=factor, decimal=decimal)
+    problem = np.empty(len(values), dtype=object)  # all None
+    for rule, mask in column.problems:
+        problem[mask] = rule
+    return (pd.Series(column.values, index=values.index, dtype=canonical_dtype(f)),
+            pd.Series(problem, index=values.index))
+
+
+@dataclass
+class ImportResult:
+    """Outcome of importing or validating one table.
+
+    Attributes
+    ----------
+    table : DataFrame
+        Accepted rows, every contract column in contract dtypes.
+    rejects : DataFrame
+        One line per problem: source_row (1-based data row), patient_id,
+        column, value (raw text), rule, message.
+    flags : DataFrame
+        Same columns; implausible-but-possible values in *accepted* rows.
+    n_in : int
+        Data rows read.
+    warnings : DataFrame
+        Same columns, *accepted* rows only (the patient is kept): unreadable
+        values of optional fields set missing (policy ``missing``), T/N kept
+        coarse at restaging (``not_restaged``), derived fields that cannot be
+        computed (``not_derived``), each with its reason. Counted apart from
+        rows: ``n_in == len(table) + n_rejected``.
+    """
+
+    table: pd.DataFrame
+    rejects: pd.DataFrame
+    flags: pd.DataFrame
+    n_in: int
+    file: str = ""
+    cohort: str = ""
+    notes: list = field(default_factory=list)
+    warnings: pd.DataFrame = field(default_factory=lambda: _empty_issues())
+
+    @property
+    def n_rejected(self) -> int:
+        return int(self.rejects["source_row"].nunique())
+
+    def summary(self, top: int = 10) -> str:
+        """Readable aggregate summary (no identifiers, no row values)."""
+        head = f"cohort {self.cohort}: " if self.cohort else ""
+        lines = [f"{head}{self.file}",
+                 f"rows in: {self.n_in}   accepted: {len(self.table)}   rejected: {self.n_rejected}"]
+        if len(self.warnings):
+            lines.append(f"warnings (patients kept): {len(self.warnings)} "
+                         f"in {self.warnings['source_row'].nunique()} rows")
+        for title, frame in (("reject reasons", self.rejects), ("warnings", self.warnings),
+                             ("flags (kept)", self.flags)):
+            if len(frame):
+                counts = frame.groupby(["rule", "column"]).size().sort_values(ascending=False)
+                lines.append(f"{title}:")
+                lines += [f"  {n:5d}  {rule} ({col})" for (rule, col), n in counts.head(top).items()]
+                if len(counts) > top:
+                    lines.append(f"  ... {len(counts) - top} more")
+        lines += self.notes
+        return "\n".join(lines)
+
+
+def _empty_issues() -> pd.DataFrame:
+    return _EMPTY_ISSUES().copy()
+
+
+@lru_cache(maxsize=1)
+def _EMPTY_ISSUES() -> pd.DataFrame:  # built once: empty typed Series cost ~1 ms each (one-row requests)
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string") for c in REJECT_COLUMNS})
+
+
+def _hint(f: Field, value: float, unit: str | None) -> str:
+    """'looks like mCi' when the raw number fits another unit's plausible range."""
+    if not f.aliases or f.unit is None:
+        return ""
+    lo, hi = f.plausible or f.range or (-np.inf, np.inf)
+    declared = unit or f.unit
+    raw = value / f.convert_factor(declared)
+    for other, fac in {f.unit: 1.0, **f.aliases}.items():
+        if fac != f.convert_factor(declared) and lo <= raw * fac <= hi:
+            return f"; looks like {other}, not {declared} ({raw:g} {other} = {raw * fac:g} {f.unit})"
+    return ""
+
+
+def _messages(num: np.ndarray, hit: np.ndarray, text) -> np.ndarray:
+    """``text(value)`` for the flagged rows (once per distinct value)."""
+    values = num[hit]
+    per_value = {v: text(v) for v in pd.unique(values)}
+    return np.array([per_value[v] for v in values], dtype=object)
+
+
+def _raw_text(raw: pd.Series, pos: np.ndarray) -> list:
+    """The cells at ``pos`` as the user wrote them ("" for missing)."""
+    return [("" if pd.isna(v) else str(v)) for v in raw.iloc[pos]]
+
+
+def _value_messages(raw: pd.Series, mask, f: Field, rule: str, source, decimal, unit=None) -> np.ndarray:
+    """:func:`value_message` for the rows of ``mask`` (once per distinct value)."""
+    texts = _raw_text(raw, np.flatnonzero(mask))
+    per_value = {v: value_message(f, rule, v, source, decimal, unit) for v in set(texts)}
+    return np.array([per_value[v] for v in texts], dtype=object)
+
+
+@dataclass
+class _Issues:
+    """Problems found so far, one entry per (column, rule); made into a table once, at the end."""
+
+    parts: list = field(default_factory=list)
+
+    def add(self, mask, column: str, rule: str, raw, message) -> np.ndarray:
+        """Note ``rule`` on the rows of ``mask``; returns their positions."""
+        pos = np.flatnonzero(mask)
+        if len(pos):  # a message array holds one message per flagged row
+            self.parts.append((pos, column, rule, raw, message))
+        return pos
+
+    def rows(self) -> np.ndarray:
+        return np.unique(np.concatenate([p[0] for p in self.parts])) if self.parts else np.zeros(0, np.intp)
+
+    def only(self, keep: np.ndarray) -> "_Issues":
+        """The entries on rows where ``keep`` is True."""
+        out = _Issues()
+        for pos, column, rule, raw, message in self.parts:
+            ok = keep[pos]
+            if ok.any():
+                msg = message[ok] if isinstance(message, np.ndarray) else message
+                out.parts.append((pos[ok], column, rule, raw, msg))
+        return out
+
+    def table(self, rows: np.ndarray, ids) -> pd.DataFrame:
+        """The rejects/flags table, ordered by row then column (stable: rules in the order checked)."""
+        if not self.parts:
+            return _empty_issues()
+        pos = np.concatenate([p[0] for p in self.parts])
+        names = sorted({p[1] for p in self.parts})
+        rank = np.concatenate([np.full(len(p[0]), names.index(p[1])) for p in self.parts])
+        order = np.lexsort((rank, pos))
+        column = np.concatenate([np.full(len(p[0]), p[1], dtype=object) for p in self.parts])
+        rule = np.concatenate([np.full(len(p[0]), p[2], dtype=object) for p in self.parts])
+        value = np.concatenate([np.array(_raw_text(p[3], p[0]), dtype=object)
+                                if p[3] is not None else np.full(len(p[0]), "", dtype=object)
+                                for p in self.parts])
+        message = np.concatenate([p[4] if isinstance(p[4], np.ndarray) else np.full(len(p[0]), p[4], dtype=object)
+                                  for p in self.parts])
+        pos = pos[order]
+        return pd.DataFrame({"source_row": rows[pos].astype("int64"), "patient_id": ids[pos],
+                             "column": column[order], "value": value[order], "rule": rule[order],
+                             "message": message[order]})
+
+
+def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = None, decimal: str = ".",
+                       check_duplicates: bool = True, row_offset: int = 0, source_rows=None,
+                       missing_tokens=("",), schema: Contract | None = None, invalid="reject",
+                       sources: dict | None = None) -> ImportResult:
+    """Validate a table whose columns are canonical names (raw or typed values).
+
+    Each column is converted once (:func:`_convert`); the row rules then read
+    NumPy arrays, and the accepted rows are assembled once, at the end.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Columns must be contract fields (``oracle_*`` columns pass through).
+    file : str or Path, optional
+        Named in errors and the summary.
+    units : dict, optional
+        ``field -> unit`` of the values (default: canonical units).
+    decimal : {".", ","}
+        Decimal separator of text numbers.
+    missing_tokens : sequence of str
+        Texts (after stripping spaces) that mean missing; default only ``""``.
+    check_duplicates : bool
+        Reject later duplicates of ``patient_id`` (within this table only).
+    row_offset, source_rows
+        Row numbering of the rejects: ``source_rows`` (1-based) if given, else
+        ``row_offset + position + 1`` (for chunks).
+    schema : Contract, optional
+        The contract plus extra fields (:meth:`Contract.extend`); default the
+        packaged contract. The accepted table records the extras in its
+        ``attrs`` (:func:`rairpredict.cohort.contract.schema_of` reads them).
+    invalid : {"reject", "missing"} or dict
+        What an unreadable value (wrong type, unseen category, out of range)
+        does in an optional field: reject the row, or set the value missing
+        with a line in ``.warnings``. A dict gives it per field (absent:
+        ``"reject"``). Required fields always reject.
+    sources : dict, optional
+        ``field -> source column`` named in the messages (default: the field).
+    """
+    contract = schema if schema is not None else load_contract()
+    specs = _compile(contract)
+    file = str(file) if file is not None else "<table>"
+    units = units or {}
+    sources = sources or {}
+
+    def policy(f: Field) -> str:
+        if f.required:
+            return "reject"
+        return invalid.get(f.name, "reject") if isinstance(invalid, dict) else invalid
+
+    for col in table.columns:
+        if col not in contract and not contract.is_oracle(str(col)):
+            raise CohortFileError(file, "not a canonical field (see `rairpredict fields`)"
+                                  f"{did_you_mean(col, contract.names, cutoff=0.7)}", column=str(col))
+    for name in contract.required:
+        if name not in table.columns:
+            raise CohortFileError(file, "missing required column", column=name)
+    n = len(table)
+    rows = np.asarray(source_rows) if source_rows is not None else np.arange(row_offset + 1, row_offset + n + 1)
+    columns, issues, flags, warned = {}, _Issues(), _Issues(), _Issues()
+    for f in contract:
+        if f.name not in table.columns:
+            continue
+        raw = table[f.name]
+        unit = units.get(f.name)
+        try:
+            factor = f.convert_factor(unit)
+        except KeyError as exc:
+            raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
+        col = columns[f.name] = _convert(raw, specs[f.name], factor=factor, decimal=decimal,
+                                         missing_tokens=missing_tokens)
+        # An unreadable optional value either rejects the row or is set missing with a warning.
+        sink = warned if policy(f) == "missing" else issues
+        broken = np.zeros(n, dtype=bool)
+        for rule, mask in col.problems:
+            sink.add(mask, f.name, rule, raw, _value_messages(raw, mask, f, rule, sources.get(f.name), decimal, unit))
+            broken |= mask
+        if f.required:
+            issues.add(pd.isna(col.values) & ~broken, f.name, "missing_required", raw, "required value is empty")
+        if col.number is not None and (f.range is not None or f.plausible is not None):
+            num = col.number
+            lo, hi = f.range or (-np.inf, np.inf)
+            oor = (num < lo) | (num > hi)
+            if oor.any():
+                head = f"column {sources.get(f.name, f.name)!r}: "
+                sink.add(oor, f.name, "out_of_range", raw, _messages(
+                    num, oor, lambda v: head + f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip()
+                    + _hint(f, v, unit)))
+                if sink is warned:
+                    col.set_missing(oor)
+            if f.plausible is not None:
+                plo, phi = f.plausible
+                odd = ((num < plo) | (num > phi)) & ~oor
+                if odd.any():
+                    flags.add(odd, f.name, "implausible", raw, _messages(
+                        num, odd,
+                        lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip() + _hint(f, v, unit)))
+    for rule, small, large in _ORDER_RULES:
+        if small in columns and large in columns:
+            bad = columns[small].number > columns[large].number
+            if policy(contract[small]) == policy(contract[large]) == "missing":
+                # which of the two is wrong is unknown: both become missing
+                warned.add(bad, small, rule, table[small], f"{small} > {large}; both set missing")
+                columns[small].set_missing(bad)
+                columns[large].set_missing(bad)
+            else:
+                issues.add(bad, small, rule, table[small], f"{small} > {large}")
+    ids = columns["patient_id"]
+    if check_duplicates:  # every occurrence after the first of an id, whatever else is wrong with the rows
+        seen, where = np.unique(ids.key, return_index=True)
+        first = np.full(int(ids.key.max(initial=-1)) + 2, -1)
+        first[seen + 1] = where  # key -1 (missing id) at 0
+        dup = (ids.key >= 0) & (first[ids.key + 1] != np.arange(n))
+        what = "patient_id seen in an earlier row"
+        course = columns.get("course_number")
+        if course is not None and course.number is not None:
+            # one row per course: a patient may repeat with another course number
+            dup = (ids.key >= 0) & pd.DataFrame({"id": ids.key, "course": course.number}).duplicated().to_numpy()
+            what = "patient_id with this course_number seen in an earlier row"
+        issues.add(dup, "patient_id", "duplicate_id", None, what)
+
+    keep = np.ones(n, dtype=bool)
+    keep[issues.rows()] = False
+    id_values = np.asarray(ids.values, dtype=object)
+    rejects = issues.table(rows, id_values)
+    flags = flags.only(keep).table(rows, id_values)
+    warned = warned.only(keep).table(rows, id_values)
+    every = keep.all()
+    accepted = {}
+    for f in contract:
+        if f.name in columns:
+            values = columns[f.name].values
+            accepted[f.name] = values if every else values[keep]
+        else:
+            accepted[f.name] = _empty(f, int(keep.sum()))
+    for c in table.columns:
+        if contract.is_oracle(str(c)):
+            accepted[c] = table[c].to_numpy(copy=True) if every else table[c].to_numpy()[keep]
+    # copy=False: the arrays are this function's own; no consolidation into 2-D blocks
+    accepted = pd.DataFrame(accepted, copy=False)
+    recorded = [f.to_dict() for f in contract.extras] + lacking_markers(contract)
+    if recorded:
+        accepted.attrs[EXTRA_FIELDS_ATTR] = recorded
+    result = ImportResult(accepted, rejects, flags, n, file=file, warnings=warned)
+    # The accounting invariant: no row is ever silently dropped or duplicated.
+    assert result.n_in == len(result.table) + result.n_rejected, "row accounting broken"
+    return result

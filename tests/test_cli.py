@@ -53,6 +53,10 @@ def test_demo_runs_all_three_targets(tmp_path):
     assert all(r.registered for r in results)
     assert (tmp_path / "models" / "rair.zip").is_file()
     assert all("oracle_auroc" in r.oracle for r in results)
+    # logged in a thread while the next target trained: every run logged, the export is the trained model
+    assert all(r.run_id for r in results)
+    from rairpredict.models import load_model
+    assert load_model(tmp_path / "models" / "rair.zip").fingerprint() == results[1].fingerprint
 
 
 def test_promote_unknown_target_is_one_line(tmp_path, monkeypatch, capsys):

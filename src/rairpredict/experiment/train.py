@@ -81,6 +81,8 @@ class TargetResult:
     oof: dict = field(default_factory=dict)
     final_choice: dict = field(default_factory=dict)
     population_flow: list = field(default_factory=list)
+    #: with ``train_target(defer_logging=True)``: export and log, then return the result
+    finish: object = None
 
 
 def published_baselines(names, decision_point: str, table: pd.DataFrame) -> tuple[dict, dict]:
@@ -165,8 +167,13 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
                  tracking: bool = True, export_dir: str | Path | None = None,
                  optuna_storage: str | None = None, register: bool = True,
                  cohort_name: str | None = None, tracking_root=None, log=print,
-                 use_stored_study: bool | None = None) -> TargetResult:
+                 use_stored_study: bool | None = None, defer_logging: bool = False) -> TargetResult:
     """Run the whole protocol for one target config (see module docstring).
+
+    ``defer_logging``: return before the export and the MLflow logging, with
+    ``result.finish()`` doing them (and returning the result). The demo runs
+    it in a thread while the next target trains: logging is one-core work
+    (figures, the store), so it fills a core the training leaves idle.
 
     ``use_stored_study`` (default: the config's ``tuning.use_stored_study``,
     else False): take the final model's parameters from the stored Optuna
@@ -335,17 +342,24 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
                           optimism, model, protocol, skipped, time.perf_counter() - start, oof=oof,
                           final_choice=choice, population_flow=data.population_flow)
     result.protocol = {**protocol, **timing}
-    if export_dir is not None:
-        result.exported = export_model(model, Path(export_dir))
-    if tracking:
-        from rairpredict.experiment.log_run import log_target_result
+    result.fingerprint = model.fingerprint()  # of the model as trained (logging adds only provenance)
 
-        log_target_result(result, cfg, data, register=register, root=tracking_root)
-        if export_dir is not None:  # re-export with the registered name/version in metadata
+    def finish() -> TargetResult:
+        if export_dir is not None:
             result.exported = export_model(model, Path(export_dir))
-    result.fingerprint = model.fingerprint()
-    result.seconds = time.perf_counter() - start
-    return result
+        if tracking:
+            from rairpredict.experiment.log_run import log_target_result
+
+            log_target_result(result, cfg, data, register=register, root=tracking_root)
+            if export_dir is not None:  # re-export with the registered name/version in metadata
+                result.exported = export_model(model, Path(export_dir))
+        result.seconds = time.perf_counter() - start
+        return result
+
+    if defer_logging:
+        result.finish = finish
+        return result
+    return finish()
 
 
 def _tuning_text(info: dict) -> str:

@@ -59,6 +59,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
+from rairpredict.cohort._columns import categorical, column_arrays, frame_from_arrays, string_array
 from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR, Contract, Field, lacking_markers, load_contract
 from rairpredict.configfile import did_you_mean
 from rairpredict.errors import CohortFileError
@@ -143,6 +144,9 @@ class _Spec:
     lookup: dict | None = None  # category: text (as given or normalised) -> position
     true: frozenset = frozenset()  # bool: texts (lower case) read as True and False
     false: frozenset = frozenset()
+    # numbers: the contract range and plausible range (infinite where the contract gives none)
+    range: tuple = (-np.inf, np.inf)
+    plausible: tuple = (-np.inf, np.inf)
 
 
 def _spec(f: Field) -> _Spec:
@@ -154,50 +158,64 @@ def _spec(f: Field) -> _Spec:
     if f.dtype == "bool":
         true, false = _bool_codes(f)
         return _Spec(f, canonical_dtype(f), true=frozenset(true), false=frozenset(false))
+    if f.dtype in ("float", "int"):
+        return _Spec(f, canonical_dtype(f), range=f.range or (-np.inf, np.inf),
+                     plausible=f.plausible or (-np.inf, np.inf))
     return _Spec(f, canonical_dtype(f))
 
 
+@dataclass(frozen=True)
+class _Compiled:
+    specs: dict  # field name -> _Spec
+    names: pd.Index  # the contract's field names: the accepted table's columns
+    recorded: list  # what the accepted table's attrs record (extra fields, lacking markers)
+
+
 @lru_cache(maxsize=4)
-def _compile(contract) -> dict:
-    """``field name -> _Spec`` for every contract field."""
-    return {f.name: _spec(f) for f in contract}
+def _compile(contract) -> _Compiled:
+    """Everything validation reads of ``contract``, computed once per contract object."""
+    return _Compiled({f.name: _spec(f) for f in contract}, pd.Index(contract.names),
+                     [f.to_dict() for f in contract.extras] + lacking_markers(contract))
 
 
 # ---------------------------------------------------------------- one column: one conversion
 def _empty(f: Field, n: int):
     """An all-missing array of ``f``'s dtype (built from arrays: no per-cell conversion)."""
     if f.dtype == "category":
-        return pd.Categorical.from_codes(np.full(n, -1, dtype=np.int8), dtype=canonical_dtype(f))
+        return categorical(np.full(n, -1, dtype=np.int8), canonical_dtype(f))
     if f.dtype == "float":
         return np.full(n, np.nan)
     if f.dtype == "int":
         return pd.arrays.IntegerArray(np.zeros(n, dtype=np.int64), np.ones(n, dtype=bool))
     if f.dtype == "bool":
         return pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-    return pd.array(np.full(n, None, dtype=object), dtype="string")
+    return string_array(np.full(n, None, dtype=object))
 
 
 #: Up to this many rows, a column of text cells (or None) is factorised by a dict: the codes and
 #: values ``pd.factorize`` gives, without pandas' fixed cost per column (a one-row REST request
-#: has ~40 such columns; tests/cohort/test_validate_small.py compares both routes).
+#: has ~40 such columns; tests/scoring/test_small_batch.py compares both routes).
 FEW_ROWS = 64
+#: Up to this many rows, the float64 columns of numeric fields are checked together, as one
+#: 2-D array (one NumPy call per rule for all of them); longer columns one by one (no copy).
+STACK_ROWS = 4096
 
 
-def _few_texts(values: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+def _few_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``pd.factorize`` of a short object column whose cells are all ``str`` or None; None otherwise."""
     seen: dict = {}
-    codes = np.empty(len(values), dtype=np.intp)
-    for i, v in enumerate(values.to_numpy()):
+    codes = []
+    for v in values.tolist():
         if v is None:
-            codes[i] = -1
+            codes.append(-1)
         elif type(v) is str:
-            codes[i] = seen.setdefault(v, len(seen))
+            codes.append(seen.setdefault(v, len(seen)))
         else:
             return None  # numbers, NaN, pd.NA, ...: pandas decides
-    return codes, np.array(list(seen), dtype=object)
+    return np.array(codes, dtype=np.intp), np.array(list(seen), dtype=object)
 
 
-def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _distinct(values) -> tuple[np.ndarray, np.ndarray]:
     """Codes (-1 = missing) and distinct values, so per-value Python runs once per distinct value.
 
     A Categorical brings its own codes. ``pd.factorize`` merges values that
@@ -205,32 +223,41 @@ def _distinct(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     are factorised on their text instead, which is what the rules read.
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(np.intp), np.asarray(values.cat.categories, dtype=object)
+        return np.asarray(values.codes, dtype=np.intp), np.asarray(values.categories, dtype=object)
     if len(values) <= FEW_ROWS and values.dtype == object:
         few = _few_texts(values)
         if few is not None:
             return few
     if pd.api.types.infer_dtype(values, skipna=True) not in ("string", "empty"):
-        values = values.astype("string")
+        values = pd.Series(values, copy=False).astype("string")
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _expand(per_value: np.ndarray, codes: np.ndarray, missing) -> np.ndarray:
+def _expand(per_value, codes: np.ndarray, missing) -> np.ndarray:
     """``per_value[codes]`` with ``missing`` where the code is -1."""
     return np.append(np.asarray(per_value), [missing]).take(codes)  # code -1 picks the appended entry
 
 
-def _stripped_text(uniques: np.ndarray) -> np.ndarray:
-    """Distinct values as stripped text (object array of str), the form every text rule reads."""
+def _stripped_text(uniques: np.ndarray) -> list:
+    """Distinct values as stripped text (list of str), the form every text rule reads."""
     if not all(type(v) is str for v in uniques) and \
             pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
         uniques = pd.Series(uniques, dtype=object).astype("string").to_numpy(object)
-    return np.array([v.strip() for v in uniques], dtype=object)
+    return [v.strip() for v in uniques]
 
 
 def _is_number(dtype) -> bool:
     return pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+
+
+def _typed(dtype) -> bool:
+    """Numbers or booleans (no text a missing token could match)."""
+    return dtype != object and (_is_number(dtype) or pd.api.types.is_bool_dtype(dtype))
+
+
+def _is_float64(values) -> bool:
+    return type(values) is np.ndarray and values.dtype == np.float64
 
 
 @dataclass
@@ -238,13 +265,17 @@ class _Column:
     """One converted column: values in the contract dtype and the rules its cells broke.
 
     ``number`` is the float64 view of numeric fields (range checks, cross-field
-    rules read it); ``key`` gives equal codes to equal values (duplicate ids).
+    rules read it); ``key`` gives equal codes to equal values (duplicate ids);
+    ``outside`` and ``odd`` mark numbers outside the range and the plausible
+    range (None: none).
     """
 
     values: object
     problems: list  # (rule, boolean mask), in the order the rules are checked
     number: np.ndarray | None = None
     key: np.ndarray | None = None
+    outside: np.ndarray | None = None
+    odd: np.ndarray | None = None
 
     def set_missing(self, mask: np.ndarray) -> None:
         """Make the cells of ``mask`` missing (an optional field's unreadable values, policy ``missing``)."""
@@ -257,9 +288,48 @@ class _Column:
             self.values[mask] = None
 
 
-def _convert(values: pd.Series, spec: _Spec, *, factor: float = 1.0, decimal: str = ".",
-             missing_tokens=()) -> _Column:
-    """Convert raw ``values`` to ``spec``'s dtype: one pass over the rows, rules per distinct value.
+def _numbers(num: np.ndarray, present: np.ndarray, specs: list, factors: np.ndarray) -> list:
+    """The number rules, for k numeric columns at once: rows of ``num`` (k x n float64, NaN missing).
+
+    ``present`` marks the cells given (None: those not NaN); ``specs`` are all
+    of one kind (int or float), ``factors`` (k x 1) convert their units. Returns
+    one :class:`_Column` per row; its values and number are rows of 2-D arrays.
+    """
+    if present is None:
+        present = ~np.isnan(num)
+    finite = np.isfinite(num)
+    num = np.where(finite, num, np.nan)
+    checks = [("not_a_number", present & ~finite)]
+    if specs[0].field.dtype == "int":
+        with np.errstate(invalid="ignore"):
+            huge = np.abs(num) > 2.0**53  # beyond every int range; Int64 cannot hold it exactly
+            frac = ~np.isnan(num) & (num != np.round(num)) & ~huge
+        checks += [("out_of_range", huge), ("not_an_integer", frac)]
+        num = np.round(np.where(huge | frac, np.nan, num) * factors)
+        missing = np.isnan(num)
+        whole = np.where(missing, 0, num).astype(np.int64)
+        values = [pd.arrays.IntegerArray(whole[i], missing[i]) for i in range(len(specs))]
+    else:
+        num = num * factors
+        values = list(num)
+    lo, hi = (np.array([[s.range[j]] for s in specs]) for j in (0, 1))
+    plo, phi = (np.array([[s.plausible[j]] for s in specs]) for j in (0, 1))
+    outside = (num < lo) | (num > hi)  # NaN compares False: missing is never outside
+    odd = ((num < plo) | (num > phi)) & ~outside
+    checks += [(None, outside), (None, odd)]
+    hit = np.vstack([mask.any(axis=1) for _, mask in checks])  # check x column: any cell at all?
+    out = []
+    for i in range(len(specs)):
+        col = _Column(values[i], [(rule, mask[i]) for (rule, mask), h in zip(checks[:-2], hit[:-2, i]) if h],
+                      num[i])
+        col.outside = outside[i] if hit[-2, i] else None
+        col.odd = odd[i] if hit[-1, i] else None
+        out.append(col)
+    return out
+
+
+def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", missing_tokens=()) -> _Column:
+    """Convert raw ``values`` (a column's array) to ``spec``'s dtype: one pass over the rows, rules per distinct value.
 
     Texts in ``missing_tokens`` (after stripping) are missing. Numeric input
     of a numeric field is read as numbers; anything else is factorised once
@@ -271,67 +341,62 @@ def _convert(values: pd.Series, spec: _Spec, *, factor: float = 1.0, decimal: st
         if mask.any():
             problems.append((rule, mask))
 
-    if f.dtype in ("float", "int") and values.dtype == np.float64:
-        num = values.to_numpy()  # NaN is pandas' missing here: no mask to apply (a view: never written)
-        present = ~np.isnan(num)
-    elif f.dtype in ("float", "int") and _is_number(values.dtype):
-        present = values.notna().to_numpy(bool)
-        num = values.to_numpy(np.float64, na_value=np.nan)
-    elif f.dtype == "bool" and (pd.api.types.is_bool_dtype(values.dtype) or (
+    def numbers(num, present):
+        return _numbers(num[None, :], None if present is None else present[None, :], [spec],
+                        np.array([[factor]]))[0]
+
+    if f.dtype in ("float", "int") and _is_float64(values):
+        return numbers(values, None)  # NaN is pandas' missing here (a view: never written)
+    if f.dtype in ("float", "int") and _is_number(values.dtype):
+        series = pd.Series(values, copy=False)
+        return numbers(series.to_numpy(np.float64, na_value=np.nan), series.notna().to_numpy(bool))
+    if f.dtype == "bool" and (pd.api.types.is_bool_dtype(values.dtype) or (
             # e.g. Parquet booleans with nulls: True/False/None objects (no text a token could match)
             values.dtype == object and not {"True", "False"} & {str(t).strip() for t in missing_tokens}
             and pd.api.types.infer_dtype(values, skipna=True) == "boolean")):
         return _Column(pd.array(values, dtype="boolean", copy=True), problems)
-    else:
-        codes, uniques = _distinct(values)
-        text = _stripped_text(uniques)
-        if missing_tokens and not (_is_number(values.dtype) or pd.api.types.is_bool_dtype(values.dtype)):
-            tokens = set(missing_tokens)
-            blank = np.array([isinstance(v, str) and t in tokens for v, t in zip(uniques, text)], dtype=bool)
-            if blank.any():
-                codes = np.where(_expand(blank, codes, False), -1, codes)
-        present = codes >= 0
-        if f.dtype in ("float", "int"):
-            if decimal == ",":
-                text = np.array([t.replace(",", ".") for t in text], dtype=object)
-            parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
-            num = _expand(parsed, codes, np.nan)
-        elif f.dtype == "bool":
-            # per distinct value: 1 true, 0 false, -1 unreadable (or missing, after expanding)
-            state = np.array([1 if t in spec.true else 0 if t in spec.false else -1 for t in (t.lower() for t in text)],
-                             dtype=np.int8)
-            state = _expand(state, codes, -1)
+    codes, uniques = _distinct(values)
+    text = _stripped_text(uniques)
+    if missing_tokens and not _typed(values.dtype):
+        tokens = set(missing_tokens)
+        blank = [isinstance(v, str) and t in tokens for v, t in zip(uniques, text)]
+        if any(blank):
+            codes = np.where(_expand(blank, codes, False), -1, codes)
+    present = codes >= 0
+    if f.dtype in ("float", "int"):
+        if decimal == ",":
+            text = [t.replace(",", ".") for t in text]
+        parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
+        return numbers(_expand(parsed, codes, np.nan), present)
+    if f.dtype == "bool":
+        # per distinct value: 1 true, 0 false, -1 unreadable (or missing, after expanding)
+        per_value = [1 if t in spec.true else 0 if t in spec.false else -1 for t in (t.lower() for t in text)]
+        state = _expand(np.array(per_value, dtype=np.int8), codes, -1)
+        if -1 in per_value:  # (else no cell given is unreadable)
             flag(present & (state < 0), "not_boolean")
-            return _Column(pd.arrays.BooleanArray(state == 1, state < 0), problems)
-        elif f.dtype == "category":
-            # per distinct value: its category position, -1 if unseen (or missing, after expanding)
-            which = np.array([spec.lookup.get(t, spec.lookup.get(_norm(t), -1)) for t in text], dtype=np.int64)
-            cat = _expand(which, codes, -1)
+        return _Column(pd.arrays.BooleanArray(state == 1, state < 0), problems)
+    if f.dtype == "category":
+        # per distinct value: its category position, -1 if unseen (or missing, after expanding)
+        lookup = spec.lookup
+        per_value = [lookup.get(t, -1) if t in lookup else lookup.get(_norm(t), -1) for t in text]
+        cat = _expand(np.array(per_value, dtype=np.int64), codes, -1)
+        if -1 in per_value:
             flag(present & (cat < 0), "unseen_category")
-            return _Column(pd.Categorical.from_codes(cat, dtype=spec.dtype), problems)
-        else:
-            # " a" and "a" are one id: equal keys for equal stripped texts
-            if all(t is v for t, v in zip(text, uniques)):  # str.strip() returns the same object if nothing changed
-                key = codes
-            else:
-                same, text = pd.factorize(text)
-                key = np.where(codes >= 0, same.take(codes), -1)
-                text = np.asarray(text, dtype=object)
-            return _Column(pd.array(_expand(text, key, None), dtype="string"), problems, key=key)
-    finite = np.isfinite(num)
-    num = np.where(finite, num, np.nan)
-    flag(present & ~finite, "not_a_number")
-    if f.dtype == "int":
-        with np.errstate(invalid="ignore"):
-            huge = np.abs(num) > 2.0**53  # beyond every int range; Int64 cannot hold it exactly
-            frac = ~np.isnan(num) & (num != np.round(num)) & ~huge
-        flag(huge, "out_of_range")
-        flag(frac, "not_an_integer")
-        num = np.round(np.where(huge | frac, np.nan, num) * factor)
-        missing = np.isnan(num)
-        return _Column(pd.arrays.IntegerArray(np.where(missing, 0, num).astype(np.int64), missing), problems, num)
-    num = num * factor
-    return _Column(num, problems, num)
+        return _Column(categorical(cat, spec.dtype), problems)
+    # " a" and "a" are one id: equal keys for equal stripped texts
+    if all(t is v for t, v in zip(text, uniques)):  # str.strip() returns the same object if nothing changed
+        key = codes
+        text = uniques
+    else:
+        same, text = pd.factorize(np.array(text, dtype=object))
+        key = np.where(codes >= 0, same.take(codes), -1)
+        text = np.asarray(text, dtype=object)
+    return _Column(string_array(_expand(text, key, None)), problems, key=key)
+
+
+def _array_of(values: pd.Series):
+    """The array behind a Series (a NumPy array for NumPy dtypes), as :func:`column_arrays` gives it."""
+    return values.array if isinstance(values.dtype, pd.api.extensions.ExtensionDtype) else values.to_numpy()
 
 
 def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: str = ".") -> tuple[pd.Series, pd.Series]:
@@ -340,7 +405,7 @@ def coerce_field(values: pd.Series, f: Field, *, factor: float = 1.0, decimal: s
     Returns the typed series and a series holding, for each cell that was
     present but could not be converted, the rule it broke (else missing).
     """
-    column = _convert(values, _spec(f), factor=factor, decimal=decimal)
+    column = _convert(_array_of(values), _spec(f), factor=factor, decimal=decimal)
     problem = np.empty(len(values), dtype=object)  # all None
     for rule, mask in column.problems:
         problem[mask] = rule
@@ -433,12 +498,13 @@ def _messages(num: np.ndarray, hit: np.ndarray, text) -> np.ndarray:
     return np.array([per_value[v] for v in values], dtype=object)
 
 
-def _raw_text(raw: pd.Series, pos: np.ndarray) -> list:
-    """The cells at ``pos`` as the user wrote them ("" for missing)."""
-    return [("" if pd.isna(v) else str(v)) for v in raw.iloc[pos]]
+def _raw_text(raw, pos: np.ndarray) -> list:
+    """The cells at ``pos`` of a column's array as the user wrote them ("" for missing)."""
+    cells = raw[pos].tolist() if type(raw) is np.ndarray else list(raw[pos])  # Python scalars, as a Series gives
+    return [("" if pd.isna(v) else str(v)) for v in cells]
 
 
-def _value_messages(raw: pd.Series, mask, f: Field, rule: str, source, decimal, unit=None) -> np.ndarray:
+def _value_messages(raw, mask, f: Field, rule: str, source, decimal, unit=None) -> np.ndarray:
     """:func:`value_message` for the rows of ``mask`` (once per distinct value)."""
     texts = _raw_text(raw, np.flatnonzero(mask))
     per_value = {v: value_message(f, rule, v, source, decimal, unit) for v in set(texts)}
@@ -531,7 +597,8 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
         ``field -> source column`` named in the messages (default: the field).
     """
     contract = schema if schema is not None else load_contract()
-    specs = _compile(contract)
+    compiled = _compile(contract)
+    specs = compiled.specs
     file = str(file) if file is not None else "<table>"
     units = units or {}
     sources = sources or {}
@@ -548,56 +615,68 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     for name in contract.required:
         if name not in table.columns:
             raise CohortFileError(file, "missing required column", column=name)
+    if not table.columns.is_unique:
+        twice = table.columns[table.columns.duplicated()][0]
+        raise CohortFileError(file, "column given twice: keep one", column=str(twice))
     n = len(table)
+    raws = dict(zip(table.columns, column_arrays(table)))  # each column's array, read once
     rows = np.asarray(source_rows) if source_rows is not None else np.arange(row_offset + 1, row_offset + n + 1)
-    columns, issues, flags, warned = {}, _Issues(), _Issues(), _Issues()
+    columns, factors, stacks = {}, {}, {"float": [], "int": []}
     for f in contract:
-        if f.name not in table.columns:
+        if f.name not in raws:
             continue
-        raw = table[f.name]
         unit = units.get(f.name)
         try:
-            factor = f.convert_factor(unit)
+            factors[f.name] = f.convert_factor(unit)
         except KeyError as exc:
             raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
-        col = columns[f.name] = _convert(raw, specs[f.name], factor=factor, decimal=decimal,
-                                         missing_tokens=missing_tokens)
+        if f.dtype in stacks and _is_float64(raws[f.name]):
+            stacks[f.dtype].append(f.name)  # numbers already: checked together below
+        else:
+            columns[f.name] = _convert(raws[f.name], specs[f.name], factor=factors[f.name], decimal=decimal,
+                                       missing_tokens=missing_tokens)
+    for names in stacks.values():
+        for part in ([names] if n <= STACK_ROWS else [[name] for name in names]) if names else []:
+            num = np.vstack([raws[name] for name in part]) if len(part) > 1 else raws[part[0]][None, :]
+            columns.update(zip(part, _numbers(num, None, [specs[name] for name in part],
+                                              np.array([[factors[name]] for name in part]))))
+
+    issues, flags, warned = _Issues(), _Issues(), _Issues()
+    for name, col in columns.items():
+        f, raw, unit = specs[name].field, raws[name], units.get(name)
         # An unreadable optional value either rejects the row or is set missing with a warning.
         sink = warned if policy(f) == "missing" else issues
         broken = np.zeros(n, dtype=bool)
         for rule, mask in col.problems:
-            sink.add(mask, f.name, rule, raw, _value_messages(raw, mask, f, rule, sources.get(f.name), decimal, unit))
+            sink.add(mask, name, rule, raw, _value_messages(raw, mask, f, rule, sources.get(name), decimal, unit))
             broken |= mask
         if f.required:
-            issues.add(pd.isna(col.values) & ~broken, f.name, "missing_required", raw, "required value is empty")
-        if col.number is not None and (f.range is not None or f.plausible is not None):
-            num = col.number
-            lo, hi = f.range or (-np.inf, np.inf)
-            oor = (num < lo) | (num > hi)
-            if oor.any():
-                head = f"column {sources.get(f.name, f.name)!r}: "
-                sink.add(oor, f.name, "out_of_range", raw, _messages(
-                    num, oor, lambda v: head + f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip()
-                    + _hint(f, v, unit)))
-                if sink is warned:
-                    col.set_missing(oor)
-            if f.plausible is not None:
-                plo, phi = f.plausible
-                odd = ((num < plo) | (num > phi)) & ~oor
-                if odd.any():
-                    flags.add(odd, f.name, "implausible", raw, _messages(
-                        num, odd,
-                        lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip() + _hint(f, v, unit)))
+            issues.add(pd.isna(col.values) & ~broken, name, "missing_required", raw, "required value is empty")
+        if col.outside is not None:
+            lo, hi = f.range
+            head = f"column {sources.get(name, name)!r}: "
+            sink.add(col.outside, name, "out_of_range", raw, _messages(
+                col.number, col.outside, lambda v: head + f"outside range [{lo:g}, {hi:g}] {f.unit or ''}".rstrip()
+                + _hint(f, v, unit)))
+        if col.odd is not None:
+            plo, phi = f.plausible
+            flags.add(col.odd, name, "implausible", raw, _messages(
+                col.number, col.odd,
+                lambda v: f"outside plausible [{plo:g}, {phi:g}] {f.unit or ''}".rstrip() + _hint(f, v, unit)))
+        if col.outside is not None and sink is warned:
+            col.set_missing(col.outside)
     for rule, small, large in _ORDER_RULES:
         if small in columns and large in columns:
             bad = columns[small].number > columns[large].number
+            if not bad.any():
+                continue
             if policy(contract[small]) == policy(contract[large]) == "missing":
                 # which of the two is wrong is unknown: both become missing
-                warned.add(bad, small, rule, table[small], f"{small} > {large}; both set missing")
+                warned.add(bad, small, rule, raws[small], f"{small} > {large}; both set missing")
                 columns[small].set_missing(bad)
                 columns[large].set_missing(bad)
             else:
-                issues.add(bad, small, rule, table[small], f"{small} > {large}")
+                issues.add(bad, small, rule, raws[small], f"{small} > {large}")
     ids = columns["patient_id"]
     if check_duplicates:  # every occurrence after the first of an id, whatever else is wrong with the rows
         seen, where = np.unique(ids.key, return_index=True)
@@ -618,22 +697,25 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     rejects = issues.table(rows, id_values)
     flags = flags.only(keep).table(rows, id_values)
     warned = warned.only(keep).table(rows, id_values)
-    every = keep.all()
-    accepted = {}
+    every = bool(keep.all())
+    n_kept = n if every else int(keep.sum())
+    names, accepted = compiled.names, []
     for f in contract:
         if f.name in columns:
             values = columns[f.name].values
-            accepted[f.name] = values if every else values[keep]
+            accepted.append(values if every else values[keep])
         else:
-            accepted[f.name] = _empty(f, int(keep.sum()))
-    for c in table.columns:
-        if contract.is_oracle(str(c)):
-            accepted[c] = table[c].to_numpy(copy=True) if every else table[c].to_numpy()[keep]
-    # copy=False: the arrays are this function's own; no consolidation into 2-D blocks
-    accepted = pd.DataFrame(accepted, copy=False)
-    recorded = [f.to_dict() for f in contract.extras] + lacking_markers(contract)
-    if recorded:
-        accepted.attrs[EXTRA_FIELDS_ATTR] = recorded
+            accepted.append(_empty(f, n_kept))
+    oracle = [c for c in table.columns if contract.is_oracle(str(c))]
+    if oracle:
+        names = names.append(pd.Index(oracle))
+        for c in oracle:  # as Series.to_numpy gives them (NumPy arrays), the rows kept
+            whole = raws[c].copy() if type(raws[c]) is np.ndarray else raws[c].to_numpy(copy=True)
+            accepted.append(whole if every else whole[keep])
+    # the arrays are this function's own (or read-only views of the input): put in a frame as they are
+    accepted = frame_from_arrays(names, accepted, pd.RangeIndex(n_kept))
+    if compiled.recorded:
+        accepted.attrs[EXTRA_FIELDS_ATTR] = [dict(entry) for entry in compiled.recorded]
     result = ImportResult(accepted, rejects, flags, n, file=file, warnings=warned)
     # The accounting invariant: no row is ever silently dropped or duplicated.
     assert result.n_in == len(result.table) + result.n_rejected, "row accounting broken"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rairpredict.cohort._columns import categorical, column_arrays, frame_from_arrays
 from rairpredict.cohort.contract import load_contract
 from rairpredict.reference import ajcc, clinical
 
@@ -46,28 +47,65 @@ DOSE_RATE_TIMES_H = {"dose_rate_24h_usv_h": 24.0, "dose_rate_48h_usv_h": 48.0, "
 
 
 # ----------------------------------------------------------------- shared helpers
+class _Columns:
+    """A table's columns as arrays by name, each read once (:func:`add_derived` reads some several times).
+
+    Answers ``name in columns``, ``columns[name]`` (the column's array) and
+    ``len(columns)`` as a DataFrame does, so the ``col_*`` readers take either.
+    """
+
+    def __init__(self, table: pd.DataFrame):
+        self.arrays = dict(zip(table.columns, column_arrays(table)))
+        self.n = len(table)
+
+    def __contains__(self, name) -> bool:
+        return name in self.arrays
+
+    def __getitem__(self, name):
+        return self.arrays[name]
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def _array(column):
+    """The array behind a column (a NumPy array for NumPy dtypes); arrays pass as they are."""
+    if isinstance(column, pd.Series):
+        return column.array if isinstance(column.dtype, pd.api.extensions.ExtensionDtype) else column.to_numpy()
+    return column
+
+
 def col_float(table: pd.DataFrame, name: str) -> np.ndarray:
     """Column as float64 with NaN for missing; absent column -> all NaN."""
     if name not in table:
         return np.full(len(table), np.nan)
-    column = table[name]
-    if column.dtype == np.float64:  # already numbers with NaN (a validated table): no conversion, a copy
-        return column.to_numpy(dtype=float, copy=True)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    column = _array(table[name])
+    if column.dtype == np.float64 and type(column) is np.ndarray:  # numbers with NaN (a validated table): a copy
+        return column.copy()
+    if isinstance(column, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):  # (to_numeric keeps these as they are)
+        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return pd.to_numeric(pd.Series(column, copy=False), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
 def col_tri(table: pd.DataFrame, name: str) -> np.ndarray:
     """Boolean column as three-valued float (1/0/NaN); absent -> all NaN."""
     if name not in table:
         return np.full(len(table), np.nan)
-    return table[name].astype("boolean").to_numpy(dtype=float, na_value=np.nan)
+    column = _array(table[name])
+    if not isinstance(column, pd.arrays.BooleanArray):
+        column = pd.array(column, dtype="boolean") if type(column) is np.ndarray and column.dtype == bool \
+            else pd.Series(column, copy=False).astype("boolean").array
+    return column.to_numpy(dtype=float, na_value=np.nan)
 
 
 def col_str(table: pd.DataFrame, name: str) -> np.ndarray:
     """Category/string column as an object array with None for missing."""
     if name not in table:
         return np.full(len(table), None, dtype=object)
-    s = table[name]
+    column = _array(table[name])
+    if isinstance(column, pd.Categorical) and column.categories.dtype == object:  # categories by code, None if missing
+        return Coded(column).per_value(np.asarray(column.categories, dtype=object), None)
+    s = pd.Series(column, copy=False)
     return s.astype(object).where(s.notna(), None).to_numpy(dtype=object)
 
 
@@ -114,7 +152,8 @@ def col_coded(table: pd.DataFrame, name: str) -> Coded:
     """Category/string column as :class:`Coded`; absent -> all missing."""
     if name not in table:
         return Coded(np.full(len(table), None, dtype=object))
-    return Coded(table[name].array if isinstance(table[name].dtype, pd.CategoricalDtype) else col_str(table, name))
+    column = _array(table[name])
+    return Coded(column if isinstance(column, pd.Categorical) else col_str(table, name))
 
 
 def tri_in(values, members) -> np.ndarray:
@@ -176,6 +215,17 @@ def to_category(values: np.ndarray, field: str) -> pd.Categorical:
     return pd.Categorical(values, categories=list(load_contract()[field].categories))
 
 
+_AJCC8 = load_contract()["ajcc8_stage"].categories
+_ATA = load_contract()["ata_risk_2015"].categories
+#: The canonical dtype of each derived category field.
+_DTYPES = {name: pd.CategoricalDtype(list(load_contract()[name].categories)) for name in ("ajcc8_stage", "ata_risk_2015")}
+
+
+def _names(codes: np.ndarray, categories) -> np.ndarray:
+    """Category positions -> object array of the category names (None for -1)."""
+    return np.append(np.asarray(categories, dtype=object), [None]).take(codes)
+
+
 # ----------------------------------------------------------------- AJCC 8th
 def derive_ajcc8_stage(age, t, n, m) -> np.ndarray:
     """AJCC 8th edition stage of differentiated thyroid cancer, vectorised.
@@ -209,6 +259,11 @@ def derive_ajcc8_stage(age, t, n, m) -> np.ndarray:
     >>> list(derive_ajcc8_stage([54.9, 55.0], ["T2", "T2"], ["N1a", "N1a"], ["M0", "M0"]))
     ['I', 'II']
     """
+    return _names(_ajcc8_codes(age, t, n, m), _AJCC8)
+
+
+def _ajcc8_codes(age, t, n, m) -> np.ndarray:
+    """:func:`derive_ajcc8_stage` as positions in the contract's ``ajcc8_stage`` categories (-1: none)."""
     age = np.asarray(age, dtype=float)
     t, n, m = (Coded(x) for x in (t, n, m))
     cut = clinical.AJCC8_AGE_CUTOFF_YEARS
@@ -229,9 +284,8 @@ def derive_ajcc8_stage(age, t, n, m) -> np.ndarray:
         old & m0 & t12 & n1,
         old & m0 & t12 & n0,
     ]
-    choices = ["I", "II", "IVB", "IVA", "III", "II", "II", "I"]
-    out = np.select(conditions, choices, default="")
-    return np.where(out == "", None, out).astype(object)
+    choices = [_AJCC8.index(stage) for stage in ("I", "II", "IVB", "IVA", "III", "II", "II", "I")]
+    return np.select(conditions, choices, default=-1)
 
 
 # ----------------------------------------------------------------- ATA 2015 risk
@@ -291,6 +345,11 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
     numpy.ndarray of object
         "low", "intermediate", "high" or None.
     """
+    return _names(_ata_codes(table, lenient=lenient), _ATA)
+
+
+def _ata_codes(table, *, lenient: bool = True) -> np.ndarray:
+    """:func:`derive_ata_risk_2015` as positions in the contract's ``ata_risk_2015`` categories (-1: none)."""
     hist = col_coded(table, "histology")
     ete = col_coded(table, "ete")
     t = col_coded(table, "t_stage")
@@ -343,7 +402,7 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
             tri_and(micro, multifocal, ete_any, braf),
         )
         return np.select([high == 1, (high == 0) & (intermediate == 1), (high == 0) & (intermediate == 0)],
-                         ["high", "intermediate", "low"], default="")
+                         [_ATA.index("high"), _ATA.index("intermediate"), _ATA.index("low")], default=-1)
 
     strict = assemble(vasc, resected, ln_pos, node_mm, foci, braf, multifocal)
     if lenient:
@@ -358,8 +417,8 @@ def derive_ata_risk_2015(table: pd.DataFrame, *, lenient: bool = True) -> np.nda
                          absent(foci), absent(braf), absent(multifocal))
         essentials = ((hist != None) & ((ete != None) | ~np.isnan(t_gross))  # noqa: E711
                       & (n != None) & (m != None))  # noqa: E711
-        strict = np.where((strict == "") & essentials, loose, strict)
-    return np.where(strict == "", None, strict).astype(object)
+        strict = np.where((strict < 0) & essentials, loose, strict)
+    return strict
 
 
 # ----------------------------------------------------------------- effective half-life
@@ -396,20 +455,45 @@ def derive_t_eff_h(dose_rates: np.ndarray, times_h=(24.0, 48.0, 72.0)) -> np.nda
 
 
 # ----------------------------------------------------------------- add_derived
-def _keep_source(derived: np.ndarray, table: pd.DataFrame, name: str, prefer_source: bool = False) -> np.ndarray:
-    """Derived value where known, else the source's own value of ``name``.
+def _keep_source(derived: np.ndarray, table, name: str, prefer_source: bool = False) -> pd.Categorical:
+    """The derived category codes where known, else the source's own value of ``name``, as a Categorical.
 
     With ``prefer_source`` the source's value wins where it is given: used for
     the ATA risk class, whose clinician-assigned value rests on pathology
     details (vascular foci, node sizes) that many sources do not export and
-    that the lenient derivation reads as absent.
+    that the lenient derivation reads as absent. A source value that is not a
+    category of ``name`` becomes missing.
     """
+    dtype = _DTYPES[name]
     if name not in table:
-        return derived
-    source = col_str(table, name)
-    if prefer_source:
-        return np.where(pd.isna(source), derived, source)
-    return np.where(pd.isna(derived), source, derived)
+        return categorical(derived, dtype)
+    source = _array(table[name])
+    if isinstance(source, pd.Categorical) and source.categories.equals(dtype.categories):
+        codes = np.asarray(source.codes)  # the contract's own categories (a validated table)
+        given = codes >= 0
+    else:
+        text = col_str(table, name)
+        given = ~pd.isna(text)
+        codes = pd.Categorical(text, categories=dtype.categories).codes
+    codes = np.where(given, codes, derived) if prefer_source else np.where(derived < 0, codes, derived)
+    return categorical(codes, dtype)
+
+
+def _with_columns(table: pd.DataFrame, columns: _Columns, new: dict) -> pd.DataFrame:
+    """``table`` with the columns of ``new`` replaced (in place) or added (at the end); the others shared."""
+    if not table.columns.is_unique:  # pandas decides which of the same-named columns is meant
+        out = table.copy(deep=False)
+        for name, values in new.items():
+            out[name] = values
+        return out
+    names, arrays = table.columns, list(columns.arrays.values())
+    for name, values in new.items():
+        if name in columns:
+            arrays[names.get_loc(name)] = values
+        else:
+            names = names.insert(len(names), name)
+            arrays.append(values)
+    return frame_from_arrays(names, arrays, table.index).__finalize__(table, method="copy")
 
 
 #: Derived fields computed by :func:`add_derived`, in the order they are added.
@@ -450,28 +534,25 @@ def add_derived(table: pd.DataFrame, only=None) -> pd.DataFrame:
     unknown = wanted - set(DERIVED_FIELDS)
     if unknown:
         raise ValueError(f"not derived fields: {sorted(unknown)}; expected some of {list(DERIVED_FIELDS)}")
-    # A shallow copy: the new columns are set on the copy (pandas replaces a column's
-    # array, never writes into it), the input's columns are shared, not duplicated.
-    out = table.copy(deep=False)
+    # the table's columns are read once and shared with the result; the result is built once
+    columns, new = _Columns(table), {}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if "ln_ratio" in wanted:
-            pos, exam = col_float(table, "ln_positive"), col_float(table, "ln_examined")
-            out["ln_ratio"] = np.where(exam > 0, pos / np.where(exam > 0, exam, 1.0), np.nan)
+            pos, exam = col_float(columns, "ln_positive"), col_float(columns, "ln_examined")
+            new["ln_ratio"] = np.where(exam > 0, pos / np.where(exam > 0, exam, 1.0), np.nan)
         if "tg_tsh_ratio" in wanted:
-            tg, tsh = col_float(table, "tg_stim_ng_ml"), col_float(table, "tsh_stim_mu_l")
-            out["tg_tsh_ratio"] = np.where(tsh > 0, tg / np.where(tsh > 0, tsh, 1.0), np.nan)
+            tg, tsh = col_float(columns, "tg_stim_ng_ml"), col_float(columns, "tsh_stim_mu_l")
+            new["tg_tsh_ratio"] = np.where(tsh > 0, tg / np.where(tsh > 0, tsh, 1.0), np.nan)
     if "tgab_positive" in wanted:
-        tgab = col_float(table, "tgab_iu_ml")
-        out["tgab_positive"] = to_boolean(tri_cmp(tgab, clinical.TGAB_POSITIVE_IU_ML, ">"))
+        tgab = col_float(columns, "tgab_iu_ml")
+        new["tgab_positive"] = to_boolean(tri_cmp(tgab, clinical.TGAB_POSITIVE_IU_ML, ">"))
     if "ajcc8_stage" in wanted:
-        stage = derive_ajcc8_stage(col_float(table, "age_years"), col_coded(table, "t_stage"),
-                                   col_coded(table, "n_stage"), col_coded(table, "m_stage"))
-        out["ajcc8_stage"] = to_category(_keep_source(stage, table, "ajcc8_stage"), "ajcc8_stage")
+        stage = _ajcc8_codes(col_float(columns, "age_years"), col_coded(columns, "t_stage"),
+                             col_coded(columns, "n_stage"), col_coded(columns, "m_stage"))
+        new["ajcc8_stage"] = _keep_source(stage, columns, "ajcc8_stage")
     if "ata_risk_2015" in wanted:
-        risk = derive_ata_risk_2015(table)
-        out["ata_risk_2015"] = to_category(_keep_source(risk, table, "ata_risk_2015", prefer_source=True),
-                                           "ata_risk_2015")
+        new["ata_risk_2015"] = _keep_source(_ata_codes(columns), columns, "ata_risk_2015", prefer_source=True)
     if "t_eff_h" in wanted:
-        rates = np.column_stack([col_float(table, c) for c in DOSE_RATE_TIMES_H])
-        out["t_eff_h"] = derive_t_eff_h(rates, tuple(DOSE_RATE_TIMES_H.values()))
-    return out
+        rates = np.column_stack([col_float(columns, c) for c in DOSE_RATE_TIMES_H])
+        new["t_eff_h"] = derive_t_eff_h(rates, tuple(DOSE_RATE_TIMES_H.values()))
+    return _with_columns(table, columns, new)

@@ -61,6 +61,8 @@ def test_score_imports_only_what_scoring_needs(tmp_path, small_cohort, kind):
     assert not loaded & set(NOT_FOR_SCORING)
     # XGBoost is loaded for a tree model only (the check can see imports at all: the trees need it)
     assert ("xgboost" in loaded) == (kind == "xgboost")
+    # a logistic model scores by its lean plan: no scikit-learn, no SciPy (XGBoost's wrapper imports both)
+    assert bool(loaded & {"sklearn", "scipy"}) == (kind == "xgboost")
 
 
 def test_optuna_is_quietened_when_first_imported():

@@ -4,7 +4,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rairpredict.features._clinical import _as_labels, _label_codes
+from rairpredict.features._kernels import as_labels as _as_labels, label_codes as _label_codes
 
 LABELS = ["a", "b", "1", "True", "1.0"]
 cells = st.lists(st.sampled_from(["a", "b", "c", "1", None, "True", " a"]), max_size=30)

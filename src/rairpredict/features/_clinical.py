@@ -51,83 +51,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from rairpredict.cohort.contract import schema_of
 from rairpredict.errors import ConfigError, ContractError
+from rairpredict.features._kernels import (DEFAULT_LOG_TRANSFORM, ORDINAL_LEVELS, as_float, as_labels,
+                                           encode_column, encoded_names)
 from rairpredict.features._leakage import check_leakage
-from rairpredict.reference.ajcc import COARSE_CATEGORIES
 
 __all__ = ["ClinicalFeatures", "ORDINAL_LEVELS", "DEFAULT_LOG_TRANSFORM"]
 
-#: Ordered categories, lowest first. Codes not listed (TX, NX, MX) encode as NaN.
-ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
-    "t_stage": ("T1a", "T1b", "T2", "T3a", "T3b", "T4a", "T4b"),
-    "n_stage": ("N0", "N1a", "N1b"),
-    "m_stage": ("M0", "M1"),
-    "ete": ("none", "minimal", "gross"),
-    "ajcc8_stage": ("I", "II", "III", "IVA", "IVB"),
-    "ata_risk_2015": ("low", "intermediate", "high"),
-    "fdg_pet": ("negative", "positive"),
-    "fdg_pet_pre": ("negative", "positive"),
-    "post_scan_bed_uptake": ("absent", "faint", "intense"),
-    "tgab_trend": ("declining", "stable", "rising"),
-    "imaging_fu": ("negative", "nonspecific", "structural"),
-    "ata_response_reported": ("excellent", "indeterminate", "biochemical_incomplete", "structural_incomplete"),
-}
-
-
-def _ordinal_codes(name: str) -> dict[str, float]:
-    """Label -> code of an ordered field; a coarse category takes its sub-categories' mean code."""
-    codes = {label: float(i) for i, label in enumerate(ORDINAL_LEVELS[name])}
-    for coarse, subs in COARSE_CATEGORIES.get(name, {}).items():
-        codes[coarse] = float(np.mean([codes[s] for s in subs]))
-    return codes
-
-
-#: Right-skewed laboratory values that get ``log1p`` (values span 0 to 10^4+).
-DEFAULT_LOG_TRANSFORM = ("tg_stim_ng_ml", "tgab_iu_ml", "tg_tsh_ratio",
-                         "tg_suppressed_fu_ng_ml", "tg_stim_fu_ng_ml", "tgab_fu_iu_ml")
-
 _MISSING_MODES = ("auto", "all", "none")
-_MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
-
-
-def _as_float(col: pd.Series) -> np.ndarray:
-    """Any numeric / nullable / boolean column -> float array with NaN."""
-    if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
-        return pd.to_numeric(col.astype(object), errors="raise").astype(float).to_numpy()
-    # Fast paths, same values as the generic one: NumPy columns keep NaN as NaN and
-    # masked (Int64, Float64, boolean) arrays give NaN where masked, without a
-    # Float64 copy of the column.
-    if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
-        return col.to_numpy(dtype=float)
-    if isinstance(col.array, _MASKED):
-        return col.array.to_numpy(dtype=float, na_value=np.nan)
-    return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-
-
-def _as_labels(col: pd.Series) -> pd.Series:
-    """Category/string column -> object Series of str labels (None where missing)."""
-    return col.astype(object).where(col.notna(), None).map(lambda v: None if v is None else str(v))
-
-
-def _label_codes(col: pd.Series, labels) -> tuple[np.ndarray, np.ndarray]:
-    """Position of each cell's ``str`` label in ``labels`` (-1: other or missing), and the missing mask.
-
-    The same result as looking every cell's :func:`_as_labels` up in ``labels``,
-    with ``str`` applied once per distinct value: a Categorical brings its codes,
-    text columns are factorised. Other columns (mixed objects, where factorising
-    would merge ``True``, ``1`` and ``1.0``) take the per-cell path.
-    """
-    position = {lab: i for i, lab in enumerate(labels)}
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        codes, uniques = col.cat.codes.to_numpy(np.intp), col.cat.categories
-    elif pd.api.types.is_string_dtype(col.dtype) and \
-            pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
-        codes, uniques = pd.factorize(col, use_na_sentinel=True)
-    else:
-        text = _as_labels(col)
-        which = text.map(position).fillna(-1).to_numpy(np.intp) if len(text) else np.zeros(0, np.intp)
-        return which, text.isna().to_numpy()
-    per_value = np.array([position.get(str(v), -1) for v in uniques] + [-1], dtype=np.intp)
-    return per_value[codes], codes < 0  # code -1 (missing) picks the appended -1
 
 
 class ClinicalFeatures(TransformerMixin, BaseEstimator):
@@ -209,26 +139,10 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
         return "log1p" if name in tuple(self.log_transform) else "numeric"
 
     def _encode(self, name: str, col: pd.Series) -> tuple[list[str], np.ndarray, np.ndarray]:
-        """Encoded block (n, k), its column names, and the row-wise missing mask."""
-        kind = self.kinds_[name]
-        if kind == "nominal":
-            cats = self.categories_[name]
-            which, missing = _label_codes(col, cats)
-            block = np.zeros((len(col), len(cats)))
-            hit = np.flatnonzero(which >= 0)
-            block[hit, which[hit]] = 1.0
-            return [f"{name}={c}" for c in cats], block, missing
-        if kind == "ordinal":
-            codes = _ordinal_codes(name)
-            which, _ = _label_codes(col, list(codes))
-            values = np.append(np.fromiter(codes.values(), float), np.nan)[which]  # -1 picks NaN
-        else:
-            values = _as_float(col)
-            if kind == "log1p":
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    values = np.log1p(values)
-                return [f"log1p({name})"], values[:, None], np.isnan(values)
-        return [name], values[:, None], np.isnan(values)
+        """Encoded block (n, k), its column names, and the row-wise missing mask (the shared kernel)."""
+        kind, cats = self.kinds_[name], self.categories_.get(name)
+        block, missing = encode_column(kind, name, col, cats)
+        return encoded_names(kind, name, cats), block, missing
 
     # ------------------------------------------------------------------ API
     def fit(self, X, y=None):
@@ -259,11 +173,11 @@ class ClinicalFeatures(TransformerMixin, BaseEstimator):
         self.categories_ = {}
         for f, kind in self.kinds_.items():
             if kind == "nominal":
-                seen = set(_as_labels(X[f]).dropna())
+                seen = set(as_labels(X[f]).dropna())
                 order = list(contract[f].categories) if f in contract and contract[f].categories else sorted(seen)
                 self.categories_[f] = [c for c in order if c in seen] + sorted(seen - set(order))
         for f, kind in self.kinds_.items():
-            if kind == "log1p" and (_as_float(X[f]) < 0).any():
+            if kind == "log1p" and (as_float(X[f]) < 0).any():
                 raise ContractError(f"column {f!r}: negative values cannot be log1p-transformed")
         names, source, indicators = [], {}, []
         for f in features:

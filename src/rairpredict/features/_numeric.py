@@ -22,6 +22,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from rairpredict.features._kernels import impute, standardize
+
 __all__ = ["MedianImputer", "Standardizer"]
 
 
@@ -53,7 +55,7 @@ class MedianImputer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         check_is_fitted(self, "statistics_")
         X = validate_data(self, X, dtype=np.float64, ensure_all_finite="allow-nan", reset=False, copy=True,
                           ensure_min_samples=0)  # an empty batch scores to an empty output
-        return np.where(np.isnan(X), self.statistics_, X)
+        return impute(X, self.statistics_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -84,4 +86,4 @@ class Standardizer(OneToOneFeatureMixin, TransformerMixin, BaseEstimator):
         """Centre and scale with the fitted mean and SD."""
         check_is_fitted(self, "scale_")
         X = validate_data(self, X, dtype=np.float64, reset=False, copy=True, ensure_min_samples=0)
-        return (X - self.mean_) / self.scale_
+        return standardize(X, self.mean_, self.scale_)

@@ -9,9 +9,20 @@ Extending the artifact: a document that travels with a model goes in
 manifest); a new model class calls
 :func:`rairpredict.models._codec.register_codec` with its ``to_files`` and
 ``from_artifact`` (reusing ``preprocess_state``, ``xgb_bytes``, ``common_files``).
+
+Names are imported on first use: loading a model for scoring never imports
+scikit-learn, which the published scores' classes need (issue 15, cold start).
 """
 
-from rairpredict.models.published_scores import PUBLISHED_SCORES, LiRairScore, LiuRairScore  # noqa: E402
+
+def __getattr__(name):
+    if name in ("PUBLISHED_SCORES", "LiRairScore", "LiuRairScore"):
+        from rairpredict.models import published_scores
+
+        value = getattr(published_scores, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def load_model(source, *, expected_manifest: str | None = None):

@@ -18,16 +18,14 @@ and ``{"tuple": [...]}``; everything else is JSON as is.
 """
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
 
 import numpy as np
-from sklearn.pipeline import Pipeline
 
 from rairpredict.errors import ConfigError
-from rairpredict.features import ClinicalFeatures
-from rairpredict.features._numeric import MedianImputer, Standardizer
 from rairpredict.models.artifact import PROVENANCE, REEXPORT_HINT, Artifact, dumps_json
 
 __all__ = ["model_files", "model_from_artifact", "register_codec", "PROVENANCE_KEYS", "EXTRAS_DIR",
@@ -39,8 +37,18 @@ PROVENANCE_KEYS = ("trained_at", "package_version", "mlflow", "version", "run_id
 EXTRAS_DIR = "extras/"
 _MODEL, _BOOSTER, _META, _PROV = "model.json", "booster.ubj", "metadata.json", PROVENANCE
 
-#: The only classes a model file can name (a file never picks code to import).
-_STEPS = {"ClinicalFeatures": ClinicalFeatures, "MedianImputer": MedianImputer, "Standardizer": Standardizer}
+#: The only classes a model file can name (a file never picks code to import): name -> module.
+_STEP_MODULES = {"ClinicalFeatures": "rairpredict.features._clinical",
+                 "MedianImputer": "rairpredict.features._numeric", "Standardizer": "rairpredict.features._numeric"}
+
+
+def _step_class(name):
+    """The preprocessing class a model file names, imported on first use (scoring never needs it)."""
+    if name not in _STEP_MODULES:
+        return None
+    import importlib
+
+    return getattr(importlib.import_module(_STEP_MODULES[name]), name)
 _LOGISTIC_STATE = ("coef_", "intercept_", "classes_", "n_features_in_", "feature_names_in_", "n_iter_")
 #: Fitted attributes (scikit-learn's trailing underscore): every one is saved, and a file can set no other name.
 _FITTED = re.compile(r"^[a-z][a-z0-9_]*_$")
@@ -84,14 +92,14 @@ def decode(v):
 # ------------------------------------------------------------------ pieces
 def _step_state(step) -> dict:
     name = type(step).__name__
-    if _STEPS.get(name) is not type(step):
+    if _step_class(name) is not type(step):
         raise TypeError(f"preprocessing step {name} cannot be saved as data")
     attrs = {a: encode(v) for a, v in sorted(vars(step).items()) if _FITTED.match(a)}
     return {"class": name, "params": encode(step.get_params(deep=False)), "fitted": attrs}
 
 
 def _step_from_state(state: dict):
-    cls = _STEPS.get(state.get("class"))
+    cls = _step_class(state.get("class"))
     if cls is None:
         raise ValueError(f"unknown preprocessing step {state.get('class')!r}")
     step = cls(**decode(state["params"]))
@@ -103,11 +111,13 @@ def _step_from_state(state: dict):
 
 
 def preprocess_state(pre) -> list:
-    steps = pre.steps if isinstance(pre, Pipeline) else [("clinical", pre)]
+    steps = pre.steps if hasattr(pre, "steps") else [("clinical", pre)]
     return [{"name": n, **_step_state(s)} for n, s in steps]
 
 
 def preprocess_from_state(steps: list):
+    from sklearn.pipeline import Pipeline
+
     built = [(s["name"], _step_from_state(s)) for s in steps]
     pre = built[0][1] if len(built) == 1 else Pipeline(built)
     return pre.set_output(transform="pandas")
@@ -278,22 +288,45 @@ def _risk_model_files(model) -> dict:
     return files
 
 
+def _risk_pipeline(preprocess: list, classifier: dict, files: dict):
+    """The fitted scikit-learn pipeline of a RiskModel's ``model.json`` (built when first asked for)."""
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("preprocess", preprocess_from_state(preprocess)),
+                     ("classifier", _classifier_from_state(classifier, files))])
+
+
 def _risk_model_from_artifact(artifact: Artifact):
+    from rairpredict.models._deferred import DEFERRED, defer
+    from rairpredict.models._plan import plan_from_state
     from rairpredict.models.risk_model import Calibration, RiskModel
 
     state = artifact.json(_MODEL)
     cal = state["calibration"]
-    pipeline = Pipeline([("preprocess", preprocess_from_state(state["preprocess"])),
-                         ("classifier", _classifier_from_state(state["classifier"], artifact.files))])
+    preprocess, classifier = state["preprocess"], state["classifier"]
+    if not isinstance(preprocess, list) or not preprocess or not isinstance(classifier, dict):
+        raise ValueError("preprocess and classifier missing")
+    for step in preprocess:  # names checked now, as building the pipeline would (a file picks no code)
+        if step.get("class") not in _STEP_MODULES:
+            raise ValueError(f"unknown preprocessing step {step.get('class')!r}")
+    if classifier.get("class") not in ("XGBClassifier", "StackedClassifier", "LogisticRegression"):
+        raise ValueError(f"unknown classifier {classifier.get('class')!r}")
     metadata, extras = common_from_artifact(artifact)
-    return RiskModel(
+    model = RiskModel(
         target=state["target"], label=state["label"], decision_point=state["decision_point"],
-        features=list(state["features"]), kind=state["kind"], pipeline=pipeline,
+        features=list(state["features"]), kind=state["kind"], pipeline=DEFERRED,
         calibration=Calibration(cal["method"], a=cal["a"], b=cal["b"], x=np.asarray(cal["x"], float),
                                 y=np.asarray(cal["y"], float)),
         bands=list(state["bands"]), band_names=list(state["band_names"]), threshold=float(state["threshold"]),
         metadata=metadata, extras=extras,
     )
+    plan = plan_from_state(preprocess, classifier)
+    if plan is None or not plan.linear:
+        # not all of it runs as a plan (trees, a stack): build the fitted objects now, as before
+        model.pipeline = _risk_pipeline(preprocess, classifier, artifact.files)
+        return model
+    defer(model, functools.partial(_risk_pipeline, preprocess, classifier, dict(artifact.files)), plan)
+    return model
 
 
 register_codec("RiskModel", _risk_model_files, _risk_model_from_artifact)

@@ -36,15 +36,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit, logit
-from sklearn.base import clone
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import cross_val_predict
-from sklearn.pipeline import Pipeline
 
-from rairpredict.features import make_preprocessor
-from rairpredict.models.splits import n_splits_for, stratified_folds
+from rairpredict.features._kernels import expit
+from rairpredict.models._deferred import DeferredPipeline
+from rairpredict.models._plan import plan_of
+
+# scikit-learn, SciPy and the fitting helpers are imported where a model is fitted: a saved
+# model scores through its lean plan without them (issue 15, cold start)
 
 __all__ = ["RiskModel", "make_classifier", "fit_risk_model", "fit_calibration", "MODEL_KINDS", "pipeline_feature_source"]
 
@@ -55,7 +53,7 @@ MODEL_KINDS = ("logistic", "xgboost", "stacked")
 def pipeline_feature_source(pipeline: Pipeline) -> dict[str, str]:
     """Engineered column -> canonical field, from the ClinicalFeatures step that starts ``pipeline``."""
     pre = pipeline[0]
-    first = pre[0] if isinstance(pre, Pipeline) else pre
+    first = pre[0] if hasattr(pre, "steps") else pre
     return dict(getattr(first, "feature_source_", {}))
 
 def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_weight: float = 1.0):
@@ -67,6 +65,8 @@ def make_classifier(kind: str, params: dict | None = None, seed: int = 0, pos_we
     """
     params = dict(params or {})
     if kind == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
         return LogisticRegression(
             C=float(params.get("C", 1.0)), l1_ratio=float(params.get("l1_ratio", 0.0)),
             solver="saga" if params.get("l1_ratio", 0.0) else "lbfgs",
@@ -124,6 +124,9 @@ class Calibration:
 
 
 def _fit_one_calibration(method: str, margin: np.ndarray, y: np.ndarray) -> Calibration:
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+
     if method == "sigmoid":
         lr = LogisticRegression(C=1e6, max_iter=1000).fit(margin.reshape(-1, 1), y)
         return Calibration("sigmoid", a=float(lr.coef_[0, 0]), b=float(lr.intercept_[0]))
@@ -143,6 +146,8 @@ def fit_calibration(margin: np.ndarray, y: np.ndarray, methods=("sigmoid", "isot
     so the choice never sees the rows it is judged on. Returns the calibration
     fitted on all margins and the CV log-loss of each candidate.
     """
+    from rairpredict.models.splits import n_splits_for, stratified_folds
+
     y = np.asarray(y, dtype=int)
     n_splits = n_splits_for(y, 5, groups)
     losses: dict[str, float] = {}
@@ -195,7 +200,7 @@ class RiskModel:
     decision_point: str
     features: list[str]
     kind: str
-    pipeline: Pipeline
+    pipeline: Pipeline = DeferredPipeline()  # a loaded model builds it on first use (models._deferred)
     calibration: Calibration
     bands: list[float] = field(default_factory=lambda: [0.05, 0.15])
     band_names: list[str] = field(default_factory=lambda: ["low", "intermediate", "high"])
@@ -208,10 +213,21 @@ class RiskModel:
     # ---------------------------------------------------------------- prediction
     def transform(self, table: pd.DataFrame) -> pd.DataFrame:
         """Engineered feature matrix, exactly as the classifier sees it."""
+        plan = plan_of(self) if isinstance(table, pd.DataFrame) else None
+        if plan is not None:  # the fitted numbers through the shared kernels: the pipeline's values
+            return pd.DataFrame(plan.transform(table), columns=plan.columns, index=table.index)
         return self.pipeline[:-1].transform(table)
 
     def margin(self, table: pd.DataFrame) -> np.ndarray:
-        """Uncalibrated log-odds of the classifier."""
+        """Uncalibrated log-odds of the classifier.
+
+        A logistic model's is the row sum of its exact contributions, added column
+        by column (:func:`~rairpredict.models._plan.linear_margin`): the same bits
+        for a row alone or in any batch, with or without reasons.
+        """
+        plan = plan_of(self) if isinstance(table, pd.DataFrame) else None
+        if plan is not None and plan.linear:
+            return plan.decision(plan.transform(table))
         return _margin(self.pipeline, table)
 
     def predict_risk(self, table: pd.DataFrame) -> np.ndarray:
@@ -306,6 +322,14 @@ def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_poin
     keep validation honest. ``groups`` (patient per row) keeps each patient's
     courses in one calibration fold.
     """
+    from scipy.special import logit
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_predict
+    from sklearn.pipeline import Pipeline
+
+    from rairpredict.features import make_preprocessor
+    from rairpredict.models.splits import n_splits_for, stratified_folds
+
     y = np.asarray(y, dtype=int)
     pos_weight = 1.0
     if params and params.get("balance"):

@@ -41,9 +41,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.pipeline import Pipeline
 
-from rairpredict.features import make_preprocessor
+# scikit-learn is imported where a model is fitted or its pipeline rebuilt, not to name the class
 
 __all__ = ["SurvivalModel", "fit_survival_model", "make_survival_estimator", "SURVIVAL_KINDS",
            "survival_target", "structured_outcome", "HorizonRisk"]
@@ -319,6 +318,10 @@ def _oof_log_hazard(table, time, event, features, decision_point, kind, params, 
 
 
 def _pipeline(features, decision_point, kind, params, seed) -> Pipeline:
+    from sklearn.pipeline import Pipeline
+
+    from rairpredict.features import make_preprocessor
+
     pre_kind = "linear" if kind == "cox" else "tree"
     return Pipeline([("preprocess", make_preprocessor(features, decision_point, pre_kind)),
                      ("estimator", make_survival_estimator(kind, params, seed))])

@@ -45,6 +45,7 @@ from rairpredict.cohort.contract import schema_of
 from rairpredict.cohort.io import MISSING_TOKENS, atomic_path, check_paths
 from rairpredict.cohort.validate import REJECT_COLUMNS, validate_canonical
 from rairpredict.errors import CohortFileError
+from rairpredict.models._plan import scoring_modules
 from rairpredict.scoring._frame import score_frame_checked
 from rairpredict.scoring._parallel import ordered_map
 from rairpredict.scoring._reader import _PARQUET, _canonical_chunks, _count_rows, _mapped_chunks
@@ -284,7 +285,7 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
                 rej_writer.write(_EMPTY_REJECTS)
                 items, jobs = _peek(chunks, int(jobs))
                 results = ordered_map(_score_chunk, context, items, jobs=jobs,
-                                      preload=[type(model).__module__, type(model.classifier).__module__])
+                                      preload=scoring_modules(model))
                 for kind, offset, rows, out, rej, chunk_shift in results:
                     if chunk_shift is not None:
                         shift = shift + chunk_shift

@@ -35,6 +35,8 @@ from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, re
                                  tree_contributions_array)
 from rairpredict.explain._contrib import _aligned, _iteration_range  # as XGBClassifier.predict aligns and stops
 from rairpredict.explain._reasons import _DIRECTIONS, _contract_units, _groups, _sum_by_group  # top_reasons' own
+from rairpredict.models._plan import _is_logistic, linear_margin, plan_of
+from rairpredict.scoring._design import Design, as_design, design, feature_source
 from rairpredict.scoring.shift import check_inputs
 
 __all__ = ["score_frame", "score_frame_checked", "field_contributions", "tree_explainer", "SCORE_COLUMNS", "REASON_FIELDS", "INPUT_PREFIX",
@@ -119,29 +121,43 @@ def _small_booster(clf):
     return small
 
 
-def _matrix(X: pd.DataFrame) -> np.ndarray:
-    return X.to_numpy(np.float32, na_value=np.nan)
+def _linear_plan(model):
+    """The model's lean plan when it holds the classifier (a logistic model), else None."""
+    plan = plan_of(model)
+    return plan if plan is not None and plan.linear else None
 
 
-def _engineered_contributions(model, X: pd.DataFrame) -> np.ndarray:
+def _linear_route(model) -> bool:
+    """Contributions by ``linear_contributions`` (a logistic or Cox model), not trees or a stack."""
+    if _linear_plan(model) is not None:
+        return True
+    clf = model.classifier
+    return hasattr(clf, "coef_") and not hasattr(clf, "get_booster") and not hasattr(clf, "weights_")
+
+
+def _engineered_contributions(model, X: pd.DataFrame | Design) -> np.ndarray:
     """Exact contributions (n, p + 1) on the model margin; last column is the bias.
 
     XGBoost: bit-identical to ``pred_contribs`` (float32), by split-pattern lookup.
     """
+    X = as_design(X)
+    plan = _linear_plan(model)
+    if plan is not None:  # the same products as linear_contributions below, on the plan's numbers
+        return plan.contributions(X.values)
     clf = model.classifier
     if hasattr(clf, "get_booster") and len(X) < SMALL_BATCH:
-        return tree_contributions_array(_small_booster(clf), _matrix(X), nthread=1)
+        return tree_contributions_array(_small_booster(clf), X.float32(), nthread=1)
     if hasattr(clf, "get_booster"):
         explainer = tree_explainer(model)
         if explainer is None:
-            return tree_contributions_array(clf, _matrix(X))
-        return explainer.contributions(_matrix(X), nthread=_n_threads())
+            return tree_contributions_array(clf, X.float32())
+        return explainer.contributions(X.float32(), nthread=_n_threads())
     if hasattr(clf, "weights_"):  # a stack: its bases' exact contributions, weighted (explain._stack)
-        return stack_contributions(clf, X)
+        return stack_contributions(clf, X.frame())
     if hasattr(clf, "coef_"):
         # The linear pipeline ends with Standardizer: the training mean of every
         # column is 0 there, so phi_j = coef_j * x_j and the bias is the intercept.
-        return linear_contributions(clf, X, np.zeros(X.shape[1])).to_numpy(np.float64)
+        return linear_contributions(clf, X.frame(), np.zeros(X.shape[1])).to_numpy(np.float64)
     raise TypeError(f"no exact explanation for classifier {type(clf).__name__}")
 
 
@@ -158,18 +174,27 @@ def _n_threads() -> int:
         return os.cpu_count() or 1
 
 
-def _margin_only(model, X: pd.DataFrame) -> np.ndarray:
-    clf = model.classifier
+def _margin_only(model, X: pd.DataFrame | Design) -> np.ndarray:
+    X = as_design(X)
     if len(X) == 0:
         return np.zeros(0)
+    plan = _linear_plan(model)
+    if plan is not None:
+        return plan.decision(X.values)
+    clf = model.classifier
+    if _is_logistic(clf):  # the plan's rule: the contributions' sum (as with reasons), whatever the batch
+        return linear_margin(_engineered_contributions(model, X))
     if hasattr(clf, "get_booster") and len(X) < SMALL_BATCH:
         booster = _small_booster(clf)
-        return np.asarray(booster.inplace_predict(_matrix(_aligned(booster, X)), predict_type="margin",
+        names = booster.feature_names
+        matrix = X.float32() if names is None or list(names) == X.columns else \
+            _aligned(booster, X.frame()).to_numpy(np.float32, na_value=np.nan)
+        return np.asarray(booster.inplace_predict(matrix, predict_type="margin",
                                                   iteration_range=_iteration_range(booster),
                                                   validate_features=False), dtype=np.float64)
     if hasattr(clf, "get_booster"):
-        return np.asarray(clf.predict(X, output_margin=True), dtype=np.float64)
-    return np.asarray(clf.decision_function(X), dtype=np.float64)
+        return np.asarray(clf.predict(X.frame(), output_margin=True), dtype=np.float64)
+    return np.asarray(clf.decision_function(X.frame()), dtype=np.float64)
 
 
 def _calibrated_scale(model) -> tuple[float, float] | None:
@@ -180,25 +205,28 @@ def _calibrated_scale(model) -> tuple[float, float] | None:
     return float(cal.a), float(cal.b)
 
 
-def _contrib_frame(model, X: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _contrib_frame(model, X: pd.DataFrame | Design) -> tuple[pd.DataFrame, np.ndarray]:
     """Contributions per canonical field (plus ``bias``) on the reported scale, and the model margin."""
+    X = as_design(X)
     names, summed, bias, margin = _field_contributions(model, X)
     return pd.DataFrame(np.column_stack([summed, bias]), columns=[*names, BIAS], index=X.index), margin
 
 
-def _field_contributions(model, X: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
+def _field_contributions(model, X: pd.DataFrame | Design) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
     """(field names, contributions (n, fields), bias (n,)) on the reported scale, and the model margin.
 
     One-hot columns of a field are summed (exactly additive) before scaling,
     so the result is as narrow as the list of fields.
     """
+    X = as_design(X)
     # reshape: XGBoost returns a 1-D array for zero rows
     values = np.asarray(_engineered_contributions(model, X)).reshape(len(X), X.shape[1] + 1)
-    margin = values.sum(axis=1, dtype=np.float64)
+    # linear routes: column by column, as their (column-major) matrices of many rows always added
+    margin = linear_margin(values) if _linear_route(model) else values.sum(axis=1, dtype=np.float64)
     # As group_contributions + scale_contributions on DataFrames (the same helpers, so
     # the same bits: the grouping product gets the column-major float64 matrix it got
     # from pandas), without the DataFrame copies and block consolidations per chunk.
-    names, group = _groups([str(c) for c in X.columns], model.feature_source)
+    names, group = _groups(X.columns, feature_source(model))
     summed = _sum_by_group(np.asfortranarray(values[:, :-1], dtype=np.float64), group, len(names))
     bias = values[:, -1].astype(np.float64)
     scale = _calibrated_scale(model)
@@ -219,8 +247,7 @@ def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:
     >>> np.allclose(c.sum(axis=1), a * model.margin(table) + b)  # doctest: +SKIP
     True
     """
-    X = model.transform(table)
-    contrib, _ = _contrib_frame(model, X)
+    contrib, _ = _contrib_frame(model, design(model, table))
     return contrib.set_axis(table.index)
 
 
@@ -388,7 +415,7 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
         table = table.reset_index(drop=True)  # (a copy that also consolidates: only when needed)
     # before any work: a strict refusal must not cost a scoring pass
     shift_text, shift_counts = check_inputs(model, table, strict=strict_inputs)
-    X = model.transform(table)
+    X = design(model, table)
     if explain:
         fields, phi, bias, margin = _field_contributions(model, X)
     else:

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rairpredict.cohort._columns import categorical, column_arrays, frame_from_arrays, string_array
+from rairpredict.cohort._columns import STACK_ROWS, categorical, column_arrays, frame_from_arrays, string_array
 
 
 def _mixed(n: int) -> pd.DataFrame:
@@ -29,9 +29,13 @@ def test_column_arrays_are_the_public_arrays(n):
         assert pd.Series(a).equals(pd.Series(b)), name
 
 
-@pytest.mark.parametrize("n", [0, 1, 5])
-def test_frame_from_arrays_is_the_public_frame(n):
-    t = _mixed(n)
+@pytest.mark.parametrize("dates", [False, True])
+@pytest.mark.parametrize("n", [0, 1, 5, STACK_ROWS + 1])
+def test_frame_from_arrays_is_the_public_frame(n, dates):
+    t = _mixed(n) if dates else _mixed(n).drop(columns=["d", "z"])  # dates take the public route
+    for one_float in (t.drop(columns="g"), t.drop(columns=["f", "g"])):  # one float column, none
+        pd.testing.assert_frame_equal(frame_from_arrays(one_float.columns, column_arrays(one_float), one_float.index),
+                                      one_float, check_exact=True)
     arrays = column_arrays(t)
     index = pd.RangeIndex(10, 10 + n)
     fast = frame_from_arrays(t.columns, arrays, index, blocks=True)
@@ -39,8 +43,9 @@ def test_frame_from_arrays_is_the_public_frame(n):
     expected = pd.DataFrame(dict(zip(t.columns, arrays)), index=index)
     pd.testing.assert_frame_equal(fast, expected, check_exact=True)
     pd.testing.assert_frame_equal(public, expected, check_exact=True)
-    if n:  # the arrays are shared, not copied
-        assert np.shares_memory(fast["f"].to_numpy(), t["f"].to_numpy())
+    if n:  # the arrays are shared, not copied (float64 columns of short frames: copied into one block)
+        assert np.shares_memory(fast["o"].to_numpy(), t["o"].to_numpy())
+        assert np.shares_memory(fast["f"].to_numpy(), t["f"].to_numpy()) == (n > STACK_ROWS or dates)
     fast.loc[fast.index[:1], "f"] = -1.0 if n else None  # a frame like any other: pandas writes into it
     assert list(fast.columns) == list(t.columns)
 

@@ -29,7 +29,7 @@ from pandas.api.extensions import ExtensionArray
 
 try:  # pandas 2.x internals; absent or different elsewhere: the public route below
     from pandas._libs.internals import BlockPlacement
-    from pandas.core.internals.blocks import new_block_2d
+    from pandas.core.internals.blocks import NumpyBlock, get_block_type, new_block_2d
     from pandas.core.internals.managers import BlockManager
 
     _BLOCKS = pd.__version__.startswith("2.")
@@ -71,26 +71,50 @@ def column_arrays(frame: pd.DataFrame, *, blocks: bool | None = None) -> list:
     return out
 
 
-def frame_from_arrays(columns, arrays: list, index: pd.Index, *, blocks: bool | None = None) -> pd.DataFrame:
-    """A DataFrame of ``arrays`` (1-D, each ``len(index)`` long) named ``columns``, the arrays not copied.
+#: Up to this many rows, the float64 columns of a new frame are copied into one 2-D block
+#: (one block to make instead of one per column; the copy is a few bytes per cell).
+STACK_ROWS = 4096
 
-    The same frame as ``pd.DataFrame(dict(zip(columns, arrays)), index=index, copy=False)``,
-    one block per column (no consolidation into 2-D blocks: no copies).
+
+def frame_from_arrays(columns, arrays: list, index: pd.Index, *, blocks: bool | None = None) -> pd.DataFrame:
+    """A DataFrame of ``arrays`` (1-D, each ``len(index)`` long) named ``columns``.
+
+    The same frame as ``pd.DataFrame(dict(zip(columns, arrays)), index=index, copy=False)``:
+    each array becomes a block of its own as it is (not copied), except that the
+    float64 columns of a frame of at most :data:`STACK_ROWS` rows share one block.
     """
     columns = columns if isinstance(columns, pd.Index) else pd.Index(list(columns))  # as pd.DataFrame(dict)
     if (_BLOCKS if blocks is None else blocks) and all(
-            ((type(a) is np.ndarray and a.ndim == 1) or isinstance(a, ExtensionArray))
+            ((type(a) is np.ndarray and a.ndim == 1) or (isinstance(a, ExtensionArray)
+                                                          and type(a) is not pd.arrays.NumpyExtensionArray))
             and a.dtype.kind not in "mM" for a in arrays):  # (dates and times: 2-D blocks of their own kind)
         try:
-            made = [new_block_2d(a.reshape(1, -1) if type(a) is np.ndarray else a, BlockPlacement(slice(i, i + 1)))
-                    for i, a in enumerate(arrays)]
-            mgr = BlockManager(tuple(made), [columns, index], verify_integrity=False)
-            return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
+            return _from_blocks(columns, arrays, index)
         except (AttributeError, TypeError):  # pragma: no cover - internals changed
             pass
     out = pd.DataFrame(dict(zip(range(len(arrays)), arrays)), index=index, copy=False)
     out.columns = columns
     return out
+
+
+def _from_blocks(columns: pd.Index, arrays: list, index: pd.Index) -> pd.DataFrame:
+    floats = [i for i, a in enumerate(arrays) if type(a) is np.ndarray and a.dtype == np.float64] \
+        if len(index) <= STACK_ROWS else []
+    made = []
+    if len(floats) > 1:
+        made.append(NumpyBlock(np.vstack([arrays[i] for i in floats]),
+                               placement=BlockPlacement(np.array(floats, dtype=np.intp)), ndim=2))
+    floats = set(floats) if len(floats) > 1 else ()
+    for i, a in enumerate(arrays):
+        if i in floats:
+            continue
+        place = BlockPlacement(slice(i, i + 1))
+        if type(a) is np.ndarray:
+            made.append(new_block_2d(a.reshape(1, -1), place))
+        else:  # an extension array: its block as new_block_2d makes it, without re-checking the values
+            made.append(get_block_type(a.dtype)(a, placement=place, ndim=2))
+    mgr = BlockManager(tuple(made), [columns, index], verify_integrity=False)
+    return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
 
 
 # ---------------------------------------------------------------- typed arrays, built from their parts

@@ -181,9 +181,11 @@ def tri_cmp(x: np.ndarray, threshold: float, op: str) -> np.ndarray:
 
 def _kleene(args, decisive: float) -> np.ndarray:
     """``decisive`` if any argument is, else unknown if any is unknown, else the other value."""
-    args = np.broadcast_arrays(*[np.asarray(a, dtype=float) for a in args])
-    hit, unknown = np.zeros(args[0].shape, dtype=bool), np.zeros(args[0].shape, dtype=bool)
-    for a in args:
+    args = [np.asarray(a, dtype=float) for a in args]
+    if any(a.shape != args[0].shape for a in args):
+        args = np.broadcast_arrays(*args)
+    hit, unknown = args[0] == decisive, np.isnan(args[0])
+    for a in args[1:]:
         hit |= a == decisive
         unknown |= np.isnan(a)
     return np.where(hit, decisive, np.where(unknown, np.nan, 1.0 - decisive))
@@ -405,7 +407,7 @@ def _ata_codes(table, *, lenient: bool = True) -> np.ndarray:
                          [_ATA.index("high"), _ATA.index("intermediate"), _ATA.index("low")], default=-1)
 
     strict = assemble(vasc, resected, ln_pos, node_mm, foci, braf, multifocal)
-    if lenient:
+    if lenient and (strict < 0).any():  # (the lenient reading only fills classes the strict one leaves open)
         def absent(x, fill=0.0):
             return np.where(np.isnan(x), fill, x)
         # N1 with unknown node size: the smallest size that is not a micrometastasis

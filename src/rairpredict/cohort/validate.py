@@ -59,7 +59,7 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort._columns import categorical, column_arrays, frame_from_arrays, string_array
+from rairpredict.cohort._columns import STACK_ROWS, categorical, column_arrays, frame_from_arrays, string_array
 from rairpredict.cohort.contract import EXTRA_FIELDS_ATTR, Contract, Field, lacking_markers, load_contract
 from rairpredict.configfile import did_you_mean
 from rairpredict.errors import CohortFileError
@@ -196,11 +196,6 @@ def _empty(f: Field, n: int):
 #: values ``pd.factorize`` gives, without pandas' fixed cost per column (a one-row REST request
 #: has ~40 such columns; tests/scoring/test_small_batch.py compares both routes).
 FEW_ROWS = 64
-#: Up to this many rows, the float64 columns of numeric fields are checked together, as one
-#: 2-D array (one NumPy call per rule for all of them); longer columns one by one (no copy).
-STACK_ROWS = 4096
-
-
 def _few_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``pd.factorize`` of a short object column whose cells are all ``str`` or None; None otherwise."""
     seen: dict = {}
@@ -237,6 +232,11 @@ def _distinct(values) -> tuple[np.ndarray, np.ndarray]:
 def _expand(per_value, codes: np.ndarray, missing) -> np.ndarray:
     """``per_value[codes]`` with ``missing`` where the code is -1."""
     return np.append(np.asarray(per_value), [missing]).take(codes)  # code -1 picks the appended entry
+
+
+def _positions(per_value: list, codes: np.ndarray) -> np.ndarray:
+    """:func:`_expand` of small whole numbers (category positions, boolean states) with -1 for missing."""
+    return np.array([*per_value, -1], dtype=np.int64).take(codes)
 
 
 def _stripped_text(uniques: np.ndarray) -> list:
@@ -371,7 +371,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
     if f.dtype == "bool":
         # per distinct value: 1 true, 0 false, -1 unreadable (or missing, after expanding)
         per_value = [1 if t in spec.true else 0 if t in spec.false else -1 for t in (t.lower() for t in text)]
-        state = _expand(np.array(per_value, dtype=np.int8), codes, -1)
+        state = _positions(per_value, codes)
         if -1 in per_value:  # (else no cell given is unreadable)
             flag(present & (state < 0), "not_boolean")
         return _Column(pd.arrays.BooleanArray(state == 1, state < 0), problems)
@@ -379,7 +379,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
         # per distinct value: its category position, -1 if unseen (or missing, after expanding)
         lookup = spec.lookup
         per_value = [lookup.get(t, -1) if t in lookup else lookup.get(_norm(t), -1) for t in text]
-        cat = _expand(np.array(per_value, dtype=np.int64), codes, -1)
+        cat = _positions(per_value, codes)
         if -1 in per_value:
             flag(present & (cat < 0), "unseen_category")
         return _Column(categorical(cat, spec.dtype), problems)
@@ -447,7 +447,7 @@ class ImportResult:
 
     @property
     def n_rejected(self) -> int:
-        return int(self.rejects["source_row"].nunique())
+        return int(self.rejects["source_row"].nunique()) if len(self.rejects) else 0
 
     def summary(self, top: int = 10) -> str:
         """Readable aggregate summary (no identifiers, no row values)."""
@@ -470,12 +470,13 @@ class ImportResult:
 
 
 def _empty_issues() -> pd.DataFrame:
-    return _EMPTY_ISSUES().copy()
+    """An issues table without rows (from arrays: empty typed Series cost ~1 ms each, one-row requests)."""
+    return frame_from_arrays(_ISSUE_NAMES, [np.zeros(0, dtype=np.int64)] + [string_array(np.zeros(0, dtype=object))
+                                                                             for _ in REJECT_COLUMNS[1:]],
+                             pd.RangeIndex(0))
 
 
-@lru_cache(maxsize=1)
-def _EMPTY_ISSUES() -> pd.DataFrame:  # built once: empty typed Series cost ~1 ms each (one-row requests)
-    return pd.DataFrame({c: pd.Series(dtype="int64" if c == "source_row" else "string") for c in REJECT_COLUMNS})
+_ISSUE_NAMES = pd.Index(REJECT_COLUMNS)
 
 
 def _hint(f: Field, value: float, unit: str | None) -> str:
@@ -635,7 +636,7 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
         else:
             columns[f.name] = _convert(raws[f.name], specs[f.name], factor=factors[f.name], decimal=decimal,
                                        missing_tokens=missing_tokens)
-    for names in stacks.values():
+    for names in stacks.values():  # short tables: all float64 columns of a kind as one 2-D array (one copy)
         for part in ([names] if n <= STACK_ROWS else [[name] for name in names]) if names else []:
             num = np.vstack([raws[name] for name in part]) if len(part) > 1 else raws[part[0]][None, :]
             columns.update(zip(part, _numbers(num, None, [specs[name] for name in part],

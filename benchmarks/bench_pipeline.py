@@ -18,6 +18,8 @@ Prints, for the demo's default model and ``--n`` simulated patients (Parquet in 
   ``python -c "import pandas, pyarrow, xgboost"``, and ``rairpredict score`` of a
   one-row file to its output (goal <= 1.0 s), median of ``--repeat`` runs, with this
   tree and the ``--baseline`` tree scoring the same ``--model`` file;
+* **one row, validation + derivation alone**: ``validate_canonical`` + ``add_derived`` of one
+  request row as the pyfunc calls them, median of 300 warm calls, per tree, and the ratio;
 * **one row in process, warm**: the pyfunc path (``RiskModelPyfunc.predict``:
   validation + derivation + ``score_frame(explain=3)``, a different simulated
   patient per call), median and p90 of 300 calls (goal <= 5 ms), per tree, beside
@@ -31,6 +33,7 @@ Run from the repository root::
     .venv/bin/python benchmarks/bench_pipeline.py --n 1000000 --baseline 46725be
     .venv/bin/python benchmarks/bench_pipeline.py --n 200000 --skip-e2e          # quick
     .venv/bin/python benchmarks/bench_pipeline.py --only-latency --baseline 5d0e29a --model M.zip
+    .venv/bin/python benchmarks/bench_pipeline.py --only-checks --n 1000000 --baseline 8b361fa
 """
 from __future__ import annotations
 
@@ -206,6 +209,54 @@ def _one_row(trees: dict, model_path: Path, calls: int = 300) -> None:
               f"{rmed:.2f} ms (ratio {np.median(ms) / rmed:.0f})  [{_load()}]")
 
 
+_ONE_ROW_VD = r"""
+import json, sys, time
+from rairpredict.cohort.contract import schema_of
+from rairpredict.cohort.derive import add_derived
+from rairpredict.cohort.validate import validate_canonical
+from rairpredict.scoring import load_model_ref
+from rairpredict.scoring._file import _derived_inputs
+from rairpredict.scoring.pyfunc import to_pyfunc_input
+from rairpredict.simulation.simulate import simulate_cohort
+model = load_model_ref(sys.argv[1])
+calls = int(sys.argv[2])
+contract = schema_of(extras=model.metadata.get("extra_fields"))  # as RiskModelPyfunc builds it, once
+derived = _derived_inputs(model)
+rows = [to_pyfunc_input(simulate_cohort(1, seed=s)).reset_index(drop=True) for s in range(20)]
+v, d = [], []
+for i in range(calls + len(rows)):  # the first pass over the rows warms up, untimed
+    row = rows[i % len(rows)]
+    t0 = time.perf_counter()
+    result = validate_canonical(row, file="<request>", check_duplicates=False, schema=contract)
+    t1 = time.perf_counter()
+    add_derived(result.table, only=derived)
+    t2 = time.perf_counter()
+    if i >= len(rows):
+        v.append(t1 - t0)
+        d.append(t2 - t1)
+print(json.dumps({"validate": v, "derive": d}))
+"""
+
+
+def _one_row_checks(trees: dict, model_path: Path, calls: int = 300) -> None:
+    """validate_canonical + add_derived of one request row (as the pyfunc calls them), per code tree."""
+    got = {}
+    for name, src in trees.items():
+        res = subprocess.run([sys.executable, "-c", _ONE_ROW_VD, str(model_path), str(calls)], check=True,
+                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(src)},
+                             cwd=tempfile.gettempdir())
+        times = json.loads(res.stdout.strip().splitlines()[-1])
+        got[name] = {k: 1000 * np.median(v) for k, v in times.items()}
+        both = 1000 * np.median(np.add(times["validate"], times["derive"]))
+        got[name]["both"] = both
+        print(f"  {name}: one row, warm, validation + derivation alone (median of {calls}): {both:.2f} ms "
+              f"(validate {got[name]['validate']:.2f} + derive {got[name]['derive']:.2f})  [{_load()}]")
+    if len(got) == 2:
+        (a, now), (b, then) = got.items()
+        print(f"  ratio {b} / {a}: {then['both'] / now['both']:.1f} x (validate "
+              f"{then['validate'] / now['validate']:.1f} x, derive {then['derive'] / now['derive']:.1f} x)")
+
+
 def _latency(args) -> None:
     from rairpredict.scoring import DEFAULT_MODEL
 
@@ -214,8 +265,11 @@ def _latency(args) -> None:
         trees[f"baseline {args.baseline}"] = _baseline_tree(args.baseline)
     model_path = Path(args.model or DEFAULT_MODEL).resolve()
     print(f"latency figures with model {model_path}")
-    _cold_start(args.repeat, trees, model_path)
-    _one_row(trees, model_path)
+    if not args.only_checks:
+        _cold_start(args.repeat, trees, model_path)
+    _one_row_checks(trees, model_path)
+    if not args.only_checks:
+        _one_row(trees, model_path)
 
 
 def _e2e_model(ref):
@@ -243,6 +297,8 @@ def main(argv=None) -> None:
     p.add_argument("--model", default=None, help="model file for every figure (default: this tree's default "
                    "model; the baseline tree scores the same file)")
     p.add_argument("--only-latency", action="store_true", help="only the cold-start and one-row figures")
+    p.add_argument("--only-checks", action="store_true", help="only validation + derivation: of --n rows "
+                   "(chunks of 100k) and of one row")
     args = p.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
     from bench_score import _cohort
@@ -263,6 +319,9 @@ def main(argv=None) -> None:
                  f"ratio baseline/now: validation {then['validate'] / now['validate']:.1f} x, derivation "
                  f"{then['derive'] / now['derive']:.1f} x")
     print(line + f"  [{_load()}]")
+    if args.only_checks:
+        _latency(args)
+        return
 
     model = _e2e_model(args.model)
     if not args.skip_e2e:

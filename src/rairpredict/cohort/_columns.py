@@ -119,13 +119,20 @@ def _from_blocks(columns: pd.Index, arrays: list, index: pd.Index) -> pd.DataFra
 
 # ---------------------------------------------------------------- typed arrays, built from their parts
 _TEMPLATES: dict = {}
+_STRING = pd.StringDtype()  # what dtype="string" means
 
 
 def _template(dtype):
-    """An empty array of ``dtype`` whose ``_from_backing_data`` makes another without checks."""
-    if dtype not in _TEMPLATES:
-        _TEMPLATES[dtype] = pd.array([], dtype=dtype)
-    return _TEMPLATES[dtype]
+    """An empty array of ``dtype`` whose ``_from_backing_data`` makes another without checks.
+
+    Kept by the dtype object's id (comparing CategoricalDtypes costs more than the array);
+    the entry holds the dtype itself, so the id stays its own.
+    """
+    entry = _TEMPLATES.get(id(dtype))
+    if entry is None or entry[0] is not dtype:
+        empty = pd.array([], dtype=dtype)
+        entry = _TEMPLATES[id(dtype)] = (dtype, empty, getattr(empty, "codes", np.zeros(0)).dtype)
+    return entry
 
 
 def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical:
@@ -133,16 +140,16 @@ def categorical(codes: np.ndarray, dtype: pd.CategoricalDtype) -> pd.Categorical
 
     ``from_codes`` checks the codes and the dtype again each call (~30 microseconds).
     """
-    template = _template(dtype)
+    _, template, codes_dtype = _template(dtype)
     try:
-        return template._from_backing_data(np.asarray(codes).astype(template.codes.dtype, copy=False))
+        return template._from_backing_data(np.asarray(codes).astype(codes_dtype, copy=False))
     except AttributeError:  # pragma: no cover - internals changed
         return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def string_array(values: np.ndarray) -> ExtensionArray:
     """``pd.array(values, dtype="string")`` of an object array of ``str`` and None."""
-    template = _template("string")
+    template = _template(_STRING)[1]
     if type(template) is pd.arrays.StringArray and hasattr(template, "_from_backing_data"):
         out = np.array(values, dtype=object)  # own copy: None becomes pandas' NA in it
         out[pd.isna(out)] = pd.NA

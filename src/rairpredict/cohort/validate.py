@@ -234,6 +234,10 @@ def _expand(per_value, codes: np.ndarray, missing) -> np.ndarray:
     return np.append(np.asarray(per_value), [missing]).take(codes)  # code -1 picks the appended entry
 
 
+#: State of a cell given but unreadable in a category or bool field (-1: missing).
+UNREADABLE = -2
+
+
 def _positions(per_value: list, codes: np.ndarray) -> np.ndarray:
     """:func:`_expand` of small whole numbers (category positions, boolean states) with -1 for missing."""
     return np.array([*per_value, -1], dtype=np.int64).take(codes)
@@ -328,12 +332,35 @@ def _numbers(num: np.ndarray, present: np.ndarray, specs: list, factors: np.ndar
     return out
 
 
-def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", missing_tokens=()) -> _Column:
+def _coded(specs: list, states: np.ndarray) -> list:
+    """Category or boolean columns (all of one kind) from their cells' states, k columns at once.
+
+    ``states`` (k x n) holds each cell's category position or boolean state
+    (1 true, 0 false), -1 where missing and :data:`UNREADABLE` where given but
+    not readable (rule ``unseen_category`` or ``not_boolean``). Returns one
+    :class:`_Column` per row of ``states``.
+    """
+    unreadable = states == UNREADABLE
+    hit = unreadable.any(axis=1)
+    if specs[0].field.dtype == "category":
+        rule = "unseen_category"
+        codes = np.maximum(states, -1) if hit.any() else states  # unreadable: a missing category
+        values = [categorical(codes[i], spec.dtype) for i, spec in enumerate(specs)]
+    else:
+        rule, true, missing = "not_boolean", states == 1, states < 0
+        values = [pd.arrays.BooleanArray(true[i], missing[i]) for i in range(len(specs))]
+    return [_Column(v, [(rule, unreadable[i])] if hit[i] else []) for i, v in enumerate(values)]
+
+
+def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", missing_tokens=(),
+             defer: bool = False) -> _Column | np.ndarray:
     """Convert raw ``values`` (a column's array) to ``spec``'s dtype: one pass over the rows, rules per distinct value.
 
     Texts in ``missing_tokens`` (after stripping) are missing. Numeric input
     of a numeric field is read as numbers; anything else is factorised once
-    and each distinct value is read by the rules below.
+    and each distinct value is read by the rules below. With ``defer``, text
+    in a category or bool field gives its states (see :func:`_coded`), for
+    :func:`_coded` to check with other columns.
     """
     f, problems = spec.field, []
 
@@ -350,7 +377,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
     if f.dtype in ("float", "int") and _is_number(values.dtype):
         series = pd.Series(values, copy=False)
         return numbers(series.to_numpy(np.float64, na_value=np.nan), series.notna().to_numpy(bool))
-    if f.dtype == "bool" and (pd.api.types.is_bool_dtype(values.dtype) or (
+    if f.dtype == "bool" and ((values.dtype != object and pd.api.types.is_bool_dtype(values.dtype)) or (
             # e.g. Parquet booleans with nulls: True/False/None objects (no text a token could match)
             values.dtype == object and not {"True", "False"} & {str(t).strip() for t in missing_tokens}
             and pd.api.types.infer_dtype(values, skipna=True) == "boolean")):
@@ -358,31 +385,25 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
     codes, uniques = _distinct(values)
     text = _stripped_text(uniques)
     if missing_tokens and not _typed(values.dtype):
-        tokens = set(missing_tokens)
+        tokens = missing_tokens if isinstance(missing_tokens, frozenset) else frozenset(missing_tokens)
         blank = [isinstance(v, str) and t in tokens for v, t in zip(uniques, text)]
         if any(blank):
             codes = np.where(_expand(blank, codes, False), -1, codes)
-    present = codes >= 0
     if f.dtype in ("float", "int"):
         if decimal == ",":
             text = [t.replace(",", ".") for t in text]
         parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
-        return numbers(_expand(parsed, codes, np.nan), present)
-    if f.dtype == "bool":
-        # per distinct value: 1 true, 0 false, -1 unreadable (or missing, after expanding)
-        per_value = [1 if t in spec.true else 0 if t in spec.false else -1 for t in (t.lower() for t in text)]
-        state = _positions(per_value, codes)
-        if -1 in per_value:  # (else no cell given is unreadable)
-            flag(present & (state < 0), "not_boolean")
-        return _Column(pd.arrays.BooleanArray(state == 1, state < 0), problems)
-    if f.dtype == "category":
-        # per distinct value: its category position, -1 if unseen (or missing, after expanding)
-        lookup = spec.lookup
-        per_value = [lookup.get(t, -1) if t in lookup else lookup.get(_norm(t), -1) for t in text]
-        cat = _positions(per_value, codes)
-        if -1 in per_value:
-            flag(present & (cat < 0), "unseen_category")
-        return _Column(categorical(cat, spec.dtype), problems)
+        return numbers(_expand(parsed, codes, np.nan), codes >= 0)
+    if f.dtype in ("bool", "category"):
+        # per distinct value: its category position or boolean state (1 true, 0 false), or UNREADABLE
+        if f.dtype == "bool":
+            per_value = [1 if t in spec.true else 0 if t in spec.false else UNREADABLE
+                         for t in (t.lower() for t in text)]
+        else:
+            lookup = spec.lookup
+            per_value = [lookup[t] if t in lookup else lookup.get(_norm(t), UNREADABLE) for t in text]
+        states = _positions(per_value, codes)  # -1 where missing
+        return states if defer else _coded([spec], states[None, :])[0]
     # " a" and "a" are one id: equal keys for equal stripped texts
     if all(t is v for t, v in zip(text, uniques)):  # str.strip() returns the same object if nothing changed
         key = codes
@@ -471,12 +492,12 @@ class ImportResult:
 
 def _empty_issues() -> pd.DataFrame:
     """An issues table without rows (from arrays: empty typed Series cost ~1 ms each, one-row requests)."""
-    return frame_from_arrays(_ISSUE_NAMES, [np.zeros(0, dtype=np.int64)] + [string_array(np.zeros(0, dtype=object))
-                                                                             for _ in REJECT_COLUMNS[1:]],
-                             pd.RangeIndex(0))
+    return frame_from_arrays(_ISSUE_NAMES, _NO_ISSUES, pd.RangeIndex(0))
 
 
 _ISSUE_NAMES = pd.Index(REJECT_COLUMNS)
+#: The columns of an issues table without rows (arrays of length 0 cannot be written into: shared).
+_NO_ISSUES = [np.zeros(0, dtype=np.int64)] + [string_array(np.zeros(0, dtype=object)) for _ in REJECT_COLUMNS[1:]]
 
 
 def _hint(f: Field, value: float, unit: str | None) -> str:
@@ -559,6 +580,13 @@ class _Issues:
                              "message": message[order]})
 
 
+def _parts(names: list, n: int) -> list:
+    """``names`` in one part for tables of at most STACK_ROWS rows, else one part per name."""
+    if not names:
+        return []
+    return [names] if n <= STACK_ROWS else [[name] for name in names]
+
+
 def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = None, decimal: str = ".",
                        check_duplicates: bool = True, row_offset: int = 0, source_rows=None,
                        missing_tokens=("",), schema: Contract | None = None, invalid="reject",
@@ -622,7 +650,8 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
     n = len(table)
     raws = dict(zip(table.columns, column_arrays(table)))  # each column's array, read once
     rows = np.asarray(source_rows) if source_rows is not None else np.arange(row_offset + 1, row_offset + n + 1)
-    columns, factors, stacks = {}, {}, {"float": [], "int": []}
+    columns, factors, stacks, states = {}, {}, {"float": [], "int": []}, {"category": {}, "bool": {}}
+    tokens = frozenset(missing_tokens)
     for f in contract:
         if f.name not in raws:
             continue
@@ -633,26 +662,38 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
         if f.dtype in stacks and _is_float64(raws[f.name]):
             stacks[f.dtype].append(f.name)  # numbers already: checked together below
-        else:
-            columns[f.name] = _convert(raws[f.name], specs[f.name], factor=factors[f.name], decimal=decimal,
-                                       missing_tokens=missing_tokens)
-    for names in stacks.values():  # short tables: all float64 columns of a kind as one 2-D array (one copy)
-        for part in ([names] if n <= STACK_ROWS else [[name] for name in names]) if names else []:
+            continue
+        col = _convert(raws[f.name], specs[f.name], factor=factors[f.name], decimal=decimal,
+                       missing_tokens=tokens, defer=True)
+        if isinstance(col, _Column):
+            columns[f.name] = col
+        else:  # category or bool states: checked together below
+            states[f.dtype][f.name] = col
+    # Short tables: the columns of a kind are checked together, as one 2-D array (a small copy);
+    # long ones one by one.
+    for names in stacks.values():
+        for part in _parts(names, n):
             num = np.vstack([raws[name] for name in part]) if len(part) > 1 else raws[part[0]][None, :]
             columns.update(zip(part, _numbers(num, None, [specs[name] for name in part],
                                               np.array([[factors[name]] for name in part]))))
+    for coded in states.values():
+        for part in _parts(list(coded), n):
+            both = np.vstack([coded[name] for name in part]) if len(part) > 1 else coded[part[0]][None, :]
+            columns.update(zip(part, _coded([specs[name] for name in part], both)))
 
     issues, flags, warned = _Issues(), _Issues(), _Issues()
     for name, col in columns.items():
         f, raw, unit = specs[name].field, raws[name], units.get(name)
         # An unreadable optional value either rejects the row or is set missing with a warning.
         sink = warned if policy(f) == "missing" else issues
-        broken = np.zeros(n, dtype=bool)
+        broken = None
         for rule, mask in col.problems:
             sink.add(mask, name, rule, raw, _value_messages(raw, mask, f, rule, sources.get(name), decimal, unit))
-            broken |= mask
+            broken = mask if broken is None else broken | mask
         if f.required:
-            issues.add(pd.isna(col.values) & ~broken, name, "missing_required", raw, "required value is empty")
+            empty = pd.isna(col.values)
+            issues.add(empty if broken is None else empty & ~broken, name, "missing_required", raw,
+                       "required value is empty")
         if col.outside is not None:
             lo, hi = f.range
             head = f"column {sources.get(name, name)!r}: "

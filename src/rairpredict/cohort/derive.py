@@ -119,14 +119,16 @@ class Coded:
 
     def __init__(self, values):
         if isinstance(values, Coded):
-            self.codes, self.values = values.codes, values.values
-        elif isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
+            self.codes, self.values, self.complete = values.codes, values.values, values.complete
+            return
+        if isinstance(getattr(values, "dtype", None), pd.CategoricalDtype):
             values = values.array if isinstance(values, pd.Series) else values  # the Categorical itself
             self.codes = np.asarray(values.codes, dtype=np.intp)
             self.values = np.asarray(values.categories, dtype=object)
         else:
             self.codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
             self.values = np.asarray(uniques, dtype=object)
+        self.complete = bool(self.codes.min(initial=0) >= 0)  # no missing cell: no missing value to place
 
     def isin(self, members) -> np.ndarray:
         """Elementwise membership (missing is never a member)."""
@@ -135,7 +137,9 @@ class Coded:
 
     def per_value(self, per_value, missing) -> np.ndarray:
         """``per_value[codes]`` with ``missing`` where the code is -1."""
-        return np.append(np.asarray(per_value), [missing]).take(self.codes)
+        if self.complete:
+            return np.asarray(per_value).take(self.codes)
+        return np.append(np.asarray(per_value), [missing]).take(self.codes)  # code -1 picks the appended entry
 
     def __eq__(self, other) -> np.ndarray:  # type: ignore[override]
         if other is None:

@@ -126,9 +126,11 @@ def test_few_row_validation_route_is_the_general_route_bit_for_bit(xgb_model, mo
         table = add_derived(r.table)
         return r, table, score_frame(xgb_model, table, explain=3)
 
-    taken = []  # the few-row route must actually run (on the all-text-or-None columns)
-    real = validate._few_texts
+    taken = []  # the few-row routes must actually run (on the all-text-or-None columns)
+    real, short = validate._few_texts, validate._short_states
     monkeypatch.setattr(validate, "_few_texts", lambda v: taken.append(real(v) is not None) or real(v))
+    monkeypatch.setattr(validate, "_short_states",
+                        lambda *a: taken.append(short(*a) is not None) or short(*a))
     rejected = 0
     for size in (1, 2, 5, 64):
         for start in range(0, len(sample), max(size, 23)):

@@ -134,6 +134,10 @@ def canonical_dtype(f: Field):
     return {"bool": "boolean", "int": "Int64", "float": "float64", "string": "string"}[f.dtype]
 
 
+#: State of a cell given but unreadable in a category or bool field (-1: missing).
+UNREADABLE = -2
+
+
 # ---------------------------------------------------------------- the contract, compiled once
 @dataclass(frozen=True)
 class _Spec:
@@ -147,6 +151,31 @@ class _Spec:
     # numbers: the contract range and plausible range (infinite where the contract gives none)
     range: tuple = (-np.inf, np.inf)
     plausible: tuple = (-np.inf, np.inf)
+
+    def read(self, text: str) -> int:
+        """State of a stripped text in a category or bool field: position, 1 or 0, or UNREADABLE."""
+        if self.lookup is not None:  # exact, else case/space/hyphen-blind
+            return self.lookup[text] if text in self.lookup else self.lookup.get(_norm(text), UNREADABLE)
+        low = text.lower()
+        return 1 if low in self.true else 0 if low in self.false else UNREADABLE
+
+
+def _short_states(values: np.ndarray, spec: _Spec, tokens: frozenset) -> list | None:
+    """Cell states (see :func:`_coded`) of a short object column in a category or bool field, read cell by cell.
+
+    For a few rows, reading each cell costs less than factorising first. None
+    if a cell is neither text nor None (the general route reads those).
+    """
+    out = []
+    for v in values.tolist():
+        if v is None:
+            out.append(-1)
+        elif type(v) is str:
+            text = v.strip()
+            out.append(-1 if text in tokens else spec.read(text))
+        else:
+            return None
+    return out
 
 
 def _spec(f: Field) -> _Spec:
@@ -232,10 +261,6 @@ def _distinct(values) -> tuple[np.ndarray, np.ndarray]:
 def _expand(per_value, codes: np.ndarray, missing) -> np.ndarray:
     """``per_value[codes]`` with ``missing`` where the code is -1."""
     return np.append(np.asarray(per_value), [missing]).take(codes)  # code -1 picks the appended entry
-
-
-#: State of a cell given but unreadable in a category or bool field (-1: missing).
-UNREADABLE = -2
 
 
 def _positions(per_value: list, codes: np.ndarray) -> np.ndarray:
@@ -395,14 +420,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
         parsed = pd.to_numeric(pd.Series(text, dtype=object), errors="coerce").to_numpy(np.float64)
         return numbers(_expand(parsed, codes, np.nan), codes >= 0)
     if f.dtype in ("bool", "category"):
-        # per distinct value: its category position or boolean state (1 true, 0 false), or UNREADABLE
-        if f.dtype == "bool":
-            per_value = [1 if t in spec.true else 0 if t in spec.false else UNREADABLE
-                         for t in (t.lower() for t in text)]
-        else:
-            lookup = spec.lookup
-            per_value = [lookup[t] if t in lookup else lookup.get(_norm(t), UNREADABLE) for t in text]
-        states = _positions(per_value, codes)  # -1 where missing
+        states = _positions([spec.read(t) for t in text], codes)  # read per distinct value; -1 where missing
         return states if defer else _coded([spec], states[None, :])[0]
     # " a" and "a" are one id: equal keys for equal stripped texts
     if all(t is v for t, v in zip(text, uniques)):  # str.strip() returns the same object if nothing changed
@@ -663,6 +681,11 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
         if f.dtype in stacks and _is_float64(raws[f.name]):
             stacks[f.dtype].append(f.name)  # numbers already: checked together below
             continue
+        if f.dtype in states and n <= FEW_ROWS and type(raws[f.name]) is np.ndarray and raws[f.name].dtype == object:
+            short = _short_states(raws[f.name], specs[f.name], tokens)
+            if short is not None:
+                states[f.dtype][f.name] = short
+                continue
         col = _convert(raws[f.name], specs[f.name], factor=factors[f.name], decimal=decimal,
                        missing_tokens=tokens, defer=True)
         if isinstance(col, _Column):
@@ -678,12 +701,14 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
                                               np.array([[factors[name]] for name in part]))))
     for coded in states.values():
         for part in _parts(list(coded), n):
-            both = np.vstack([coded[name] for name in part]) if len(part) > 1 else coded[part[0]][None, :]
+            both = np.vstack([coded[name] for name in part]) if len(part) > 1 else np.asarray(coded[part[0]])[None, :]
             columns.update(zip(part, _coded([specs[name] for name in part], both)))
 
     issues, flags, warned = _Issues(), _Issues(), _Issues()
     for name, col in columns.items():
         f, raw, unit = specs[name].field, raws[name], units.get(name)
+        if not (col.problems or f.required or col.outside is not None or col.odd is not None):
+            continue  # nothing to note
         # An unreadable optional value either rejects the row or is set missing with a warning.
         sink = warned if policy(f) == "missing" else issues
         broken = None

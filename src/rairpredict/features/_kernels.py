@@ -69,8 +69,14 @@ def ordinal_codes(name: str) -> dict[str, float]:
     return dict(zip(labels, values[:-1].tolist()))
 
 
-def as_float(col: pd.Series) -> np.ndarray:
-    """Any numeric / nullable / boolean column -> float array with NaN."""
+def as_float(col) -> np.ndarray:
+    """Any numeric / nullable / boolean column (Series or column array) -> float array with NaN."""
+    if type(col) is np.ndarray and col.dtype.kind in "fiub":
+        return col.astype(float, copy=False)  # what Series.to_numpy(dtype=float) gives
+    if isinstance(col, _MASKED):
+        return col.to_numpy(dtype=float, na_value=np.nan)
+    if not isinstance(col, pd.Series):
+        col = pd.Series(col, copy=False)
     if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
         return pd.to_numeric(col.astype(object), errors="raise").astype(float).to_numpy()
     # Fast paths, same values as the generic one: NumPy columns keep NaN as NaN and
@@ -106,20 +112,22 @@ def _positions_of(uniques, labels) -> np.ndarray:
     return per_value
 
 
-def label_codes(col: pd.Series, labels) -> tuple[np.ndarray, np.ndarray]:
+def label_codes(col, labels) -> tuple[np.ndarray, np.ndarray]:
     """Position of each cell's ``str`` label in ``labels`` (-1: other or missing), and the missing mask.
 
     The same result as looking every cell's :func:`as_labels` up in ``labels``,
     with ``str`` applied once per distinct value: a Categorical brings its codes,
     text columns are factorised. Other columns (mixed objects, where factorising
-    would merge ``True``, ``1`` and ``1.0``) take the per-cell path.
+    would merge ``True``, ``1`` and ``1.0``) take the per-cell path. ``col``: a Series or a column array.
     """
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        cat = col.array
+    if isinstance(col, pd.Categorical) or isinstance(col.dtype, pd.CategoricalDtype):
+        cat = col if isinstance(col, pd.Categorical) else col.array
         codes = np.asarray(cat.codes, dtype=np.intp)
         per_value = _positions_of(cat.categories, labels)
         return per_value[codes], codes < 0  # code -1 (missing) picks the appended -1
     position = {lab: i for i, lab in enumerate(labels)}
+    if not isinstance(col, pd.Series):
+        col = pd.Series(col, copy=False)
     if pd.api.types.is_string_dtype(col.dtype) and \
             pd.api.types.infer_dtype(col, skipna=True) in ("string", "empty"):
         codes, uniques = pd.factorize(col, use_na_sentinel=True)
@@ -138,11 +146,12 @@ def encoded_names(kind: str, name: str, categories=None) -> list[str]:
     return [f"log1p({name})"] if kind == "log1p" else [name]
 
 
-def encode_column(kind: str, name: str, col: pd.Series, categories) -> tuple[np.ndarray, np.ndarray]:
+def encode_column(kind: str, name: str, col, categories) -> tuple[np.ndarray, np.ndarray]:
     """Encoded block (n, k) of one field and its row-wise missing mask.
 
     ``kind``: ``"numeric"``, ``"log1p"``, ``"bool"``, ``"ordinal"`` or ``"nominal"``
-    (``categories``: the nominal field's training categories, in column order).
+    (``categories``: the nominal field's training categories, in column order);
+    ``col``: the field's Series or column array.
     """
     if kind == "nominal":
         which, missing = label_codes(col, categories)

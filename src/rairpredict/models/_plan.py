@@ -86,14 +86,17 @@ class ScoringPlan:
         self.coef = None if coef is None else np.asarray(coef, dtype=np.float64)
         self.intercept = None if intercept is None else np.asarray(intercept, dtype=np.float64)
 
-    def transform(self, table) -> np.ndarray:
-        """Engineered matrix (n, p), float64, C order: the values the fitted pipeline gives."""
+    def transform(self, table, arrays=None) -> np.ndarray:
+        """Engineered matrix (n, p), float64, C order: the values the fitted pipeline gives.
+
+        ``arrays``: name -> column array of ``table``, when the caller has read them already.
+        """
         absent = [f for f in self.features if f not in table.columns]
         if absent:
             raise ContractError(f"column {absent[0]!r}: feature used in fit is missing from the input table")
         blocks = []
         for name, kind, cats, indicator in self.fields:
-            block, missing = encode_column(kind, name, table[name], cats)
+            block, missing = encode_column(kind, name, table[name] if arrays is None else arrays[name], cats)
             blocks.append(block)
             if indicator:
                 blocks.append(missing.astype(float)[:, None])

@@ -67,12 +67,15 @@ class Design:
         return self._values.astype(np.float32)
 
 
-def design(model, table: pd.DataFrame) -> Design:
-    """The engineered matrix of ``table``: the lean plan's where it applies, else ``model.transform``."""
+def design(model, table: pd.DataFrame, arrays=None) -> Design:
+    """The engineered matrix of ``table``: the lean plan's where it applies, else ``model.transform``.
+
+    ``arrays``: name -> column array of ``table`` (:class:`~rairpredict.scoring._arrays.Columns`), if read.
+    """
     plan = plan_of(model)
     if plan is None:
         return Design.of_frame(model.transform(table))
-    return Design(plan.columns, plan.transform(table), table.index)
+    return Design(plan.columns, plan.transform(table, arrays), table.index)
 
 
 def as_design(X) -> Design:

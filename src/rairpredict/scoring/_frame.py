@@ -36,6 +36,7 @@ from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, re
 from rairpredict.explain._contrib import _aligned, _iteration_range  # as XGBClassifier.predict aligns and stops
 from rairpredict.explain._reasons import _DIRECTIONS, _contract_units, _groups, _sum_by_group  # top_reasons' own
 from rairpredict.models._plan import _is_logistic, linear_margin, plan_of
+from rairpredict.scoring._arrays import Columns
 from rairpredict.scoring._design import Design, as_design, design, feature_source
 from rairpredict.scoring.shift import check_inputs
 
@@ -251,15 +252,31 @@ def field_contributions(model, table: pd.DataFrame) -> pd.DataFrame:
     return contrib.set_axis(table.index)
 
 
-def _value_text(column: pd.Series, rows: np.ndarray) -> np.ndarray:
-    """The patient's value as text, in contract units, for ``rows`` of one field's column.
+#: Up to this many rows a field's values are formatted cell by cell (factorising costs more).
+_FEW_VALUES = 8
+
+
+def _value_text(column, rows: np.ndarray) -> np.ndarray:
+    """The patient's value as text, in contract units, for ``rows`` of one field's column (Series or array).
 
     One field at a time, so the values share a dtype (factorising a mix would
     merge ``True``, ``1`` and ``1.0``); each distinct value is formatted once.
+    A few rows are formatted cell by cell: the same texts (a missing cell is
+    :data:`MISSING_TEXT` either way).
     """
+    if len(rows) <= _FEW_VALUES:
+        values = column.array if isinstance(column, pd.Series) else column
+        return np.array([MISSING_TEXT if _missing(v) else _text(v) for v in (values[int(r)] for r in rows)],
+                        dtype=object)
+    if not isinstance(column, pd.Series):
+        column = pd.Series(column, copy=False)
     codes, uniques = pd.factorize(column.iloc[rows], use_na_sentinel=True)
     texts = np.array([_text(v) for v in uniques] + [MISSING_TEXT], dtype=object)
     return texts[codes]  # code -1 (missing) picks the last entry
+
+
+def _missing(v) -> bool:
+    return v is None or v is pd.NA or v is pd.NaT or (isinstance(v, (float, np.floating)) and np.isnan(v))
 
 
 def _text(v) -> str:
@@ -291,11 +308,12 @@ def _flag_text(mask: np.ndarray, names: list[str]) -> np.ndarray:
     return texts[np.ravel(inverse)]
 
 
-def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def _input_flags(model, table: pd.DataFrame, cols: Columns | None = None) -> tuple[np.ndarray, np.ndarray]:
+    cols = Columns(table) if cols is None else cols
     contract = load_contract()
-    features = [f for f in model.features if f in table.columns]
-    absent = [f for f in model.features if f not in table.columns]
-    missing = np.column_stack([table[f].isna().to_numpy(bool) for f in features] +
+    features = [f for f in model.features if f in cols]
+    absent = [f for f in model.features if f not in cols]
+    missing = np.column_stack([cols.isna(f) for f in features] +
                               [np.ones(len(table), bool)] * len(absent)) if model.features else \
         np.zeros((len(table), 0), bool)
     odd_names, odd_cols = [], []
@@ -304,7 +322,7 @@ def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         if spec is None or spec.plausible is None:
             continue
         lo, hi = spec.plausible
-        v = pd.to_numeric(table[f], errors="coerce").to_numpy(np.float64, na_value=np.nan)
+        v = cols.numbers(f)
         with np.errstate(invalid="ignore"):
             odd_cols.append((v < lo) | (v > hi))
         odd_names.append(f)
@@ -313,7 +331,7 @@ def _input_flags(model, table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _reasons(model, table: pd.DataFrame, fields: list[str], phi: np.ndarray, bias: np.ndarray,
-             margin: np.ndarray, k: int) -> dict:
+             margin: np.ndarray, k: int, cols: Columns | None = None) -> dict:
     """``reason_{i}_*`` columns: :func:`~rairpredict.explain.top_reasons`' arithmetic, on arrays."""
     # row-major, as DataFrame.to_numpy hands a frame's columns to top_reasons: the row sums then add
     # in the same order (a column-major copy can differ in the last bit)
@@ -332,7 +350,7 @@ def _reasons(model, table: pd.DataFrame, fields: list[str], phi: np.ndarray, bia
         for g in np.unique(which):
             if fields[g] in table.columns:
                 rows = np.flatnonzero(which == g)
-                value[rows] = _value_text(table[fields[g]], rows)
+                value[rows] = _value_text(table[fields[g]] if cols is None else cols[fields[g]], rows)
         out.update({f"reason_{i}_feature": names[which], f"reason_{i}_value": value,
                     f"reason_{i}_unit": units[which], f"reason_{i}_log_odds": chosen[:, i - 1],
                     f"reason_{i}_direction": directions[sign[:, i - 1]],
@@ -414,14 +432,15 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
     if not isinstance(table.index, pd.RangeIndex) or table.index.start != 0 or table.index.step != 1:
         table = table.reset_index(drop=True)  # (a copy that also consolidates: only when needed)
     # before any work: a strict refusal must not cost a scoring pass
-    shift_text, shift_counts = check_inputs(model, table, strict=strict_inputs)
-    X = design(model, table)
+    cols = Columns(table)  # every column read once as an array, for the per-row checks below
+    shift_text, shift_counts = check_inputs(model, table, strict=strict_inputs, columns=cols)
+    X = design(model, table, cols.arrays)
     if explain:
         fields, phi, bias, margin = _field_contributions(model, X)
     else:
         margin = _margin_only(model, X)
     proba = np.asarray(model.calibration(margin), dtype=np.float64)
-    missing, odd = _input_flags(model, table)
+    missing, odd = _input_flags(model, table, cols)
     meta = getattr(model, "metadata", {}) or {}
     n = len(table)
     ids = table["patient_id"].astype("string").to_numpy(dtype=object, na_value=None) \
@@ -442,7 +461,7 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
         out = {**{k: out[k] for k in ("patient_id", "probability")}, **{c: risks[c].to_numpy() for c in risks},
                **{k: v for k, v in out.items() if k not in ("patient_id", "probability")}}
     if explain:
-        out.update(_reasons(model, table, fields, phi, bias, margin, explain))
+        out.update(_reasons(model, table, fields, phi, bias, margin, explain, cols))
     frame = pd.DataFrame(out)
     if with_inputs:
         inputs = pd.DataFrame({f"{INPUT_PREFIX}{f}": table[f] for f in model.features if f in table.columns})

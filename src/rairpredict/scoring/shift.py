@@ -101,16 +101,39 @@ def _labels(col: pd.Series) -> np.ndarray:
     return values.where(col.notna(), None).map(lambda v: v if v is None else str(v)).to_numpy(object)
 
 
-def _category_codes(col: pd.Series, cats: list[str]) -> np.ndarray:
+#: (categories object, training categories) -> lookup of each category's training index, built once
+#: per field: a validated table's categorical dtypes are the same objects batch after batch.
+_LOOKUPS: dict = {}
+
+
+def _categorical_lookup(categories, cats: tuple) -> np.ndarray:
+    key = (id(categories), cats)
+    hit = _LOOKUPS.get(key)
+    if hit is None or hit[0] is not categories:
+        index = {c: i for i, c in enumerate(cats)}
+        if len(_LOOKUPS) > 4096:
+            _LOOKUPS.clear()
+        hit = _LOOKUPS[key] = (categories, np.array([index.get(str(c), -1) for c in categories] + [-2],
+                                                    dtype=np.int64))
+    return hit[1]
+
+
+def _category_codes(col, cats) -> np.ndarray:
     """Index of each value in ``cats`` (-1: unseen, -2: missing), vectorised.
 
-    Each distinct value is turned into text once (categories, booleans), not
-    each row: the per-row text map cost half the time of explained scoring.
+    ``col``: a Series or a column array. Each distinct value is turned into text
+    once (categories, booleans), not each row: the per-row text map cost half
+    the time of explained scoring.
     """
+    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+        col = col.array
+    if isinstance(col, pd.Categorical):
+        return _categorical_lookup(col.categories, tuple(cats))[col.codes]  # code -1 (missing): the last entry
     index = {c: i for i, c in enumerate(cats)}
-    if isinstance(col.dtype, pd.CategoricalDtype):
-        lookup = np.array([index.get(str(c), -1) for c in col.cat.categories] + [-2], dtype=np.int64)
-        return lookup[col.cat.codes.to_numpy()]  # code -1 (missing) picks the last entry
+    if isinstance(col, pd.arrays.BooleanArray) or (type(col) is np.ndarray and col.dtype.kind == "b"):
+        col = pd.Series(col, copy=False) if type(col) is np.ndarray else col  # (the array's own to_numpy)
+    elif not isinstance(col, pd.Series):
+        col = pd.Series(col, copy=False)
     if pd.api.types.is_bool_dtype(col.dtype):
         v = col.to_numpy(dtype=np.float64, na_value=np.nan)
         out = np.where(v == 1, index.get("true", -1), index.get("false", -1)).astype(np.int64)
@@ -283,13 +306,17 @@ def _bin_counts(v: np.ndarray, edges: np.ndarray) -> list[int]:
     return counts.tolist()
 
 
-def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[np.ndarray, ShiftCounts]:
+def check_inputs(model, table: pd.DataFrame, *, strict: bool = False, columns=None) -> tuple[np.ndarray, ShiftCounts]:
     """Per-row ``input_warnings`` text and the batch's :class:`ShiftCounts`.
 
     Without a stored profile only absent / entirely-missing inputs are checked.
     ``strict=True`` raises :class:`InputShiftError` when an input is absent or
-    entirely missing.
+    entirely missing. ``columns``: the table's :class:`~rairpredict.scoring._arrays.Columns`
+    when the caller has them already.
     """
+    from rairpredict.scoring._arrays import Columns
+
+    cols = Columns(table) if columns is None else columns
     profile = model_profile(model) or {}
     spec = profile.get("inputs", {})
     n = len(table)
@@ -297,8 +324,8 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
     masks: list[tuple[str, str, np.ndarray]] = []
     for f in model.features:
         p = spec.get(f, {})
-        col = table[f] if f in table.columns else None
-        miss = np.ones(n, bool) if col is None else col.isna().to_numpy(bool)
+        col = cols[f] if f in cols else None
+        miss = np.ones(n, bool) if col is None else cols.isna(f)
         if col is None:
             counts.absent.add(f)
         counts.missing[f] = int(np.count_nonzero(miss))
@@ -307,7 +334,7 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False) -> tuple[n
         if not p or col is None:
             continue
         if p["kind"] == "numeric" and p.get("min") is not None:
-            v = _numbers(col)
+            v = cols.numbers(f)
             with np.errstate(invalid="ignore"):
                 odd = (v < p["min"]) | (v > p["max"])
             masks.append(("range", f, odd))

@@ -66,7 +66,7 @@ def _run_and_signal(model_path, src, tmp_path, how: str, attempt: int):
     cmd = [sys.executable, "-m", "rairpredict", "score", "--model", str(model_path), "-i", str(src),
            # small chunks: the CLI scores the first ones itself while the workers start, and the
            # run must still be going once they have started
-           "-o", str(out_dir / "scores.parquet"), "--jobs", "2", "--chunk-size", "50", "--explain", "3"]
+           "-o", str(out_dir / "scores.parquet"), "--jobs", "2", "--chunk-size", "20", "--explain", "3"]
     child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                              start_new_session=True)  # its own process group, as a shell job would be
     try:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.cohort.derive import _Columns
+from rairpredict.features._kernels import masked_float
 
 __all__ = ["Columns"]
 
@@ -52,5 +53,5 @@ class Columns(_Columns):
         if type(arr) is np.ndarray and arr.dtype.kind in "fiub":
             return arr.astype(np.float64, copy=False)
         if isinstance(arr, _MASKED):
-            return arr.to_numpy(np.float64, na_value=np.nan)
+            return masked_float(arr)
         return pd.to_numeric(self.table[name], errors="coerce").to_numpy(np.float64, na_value=np.nan)

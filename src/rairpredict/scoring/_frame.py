@@ -30,6 +30,7 @@ import weakref
 import numpy as np
 import pandas as pd
 
+from rairpredict.cohort._columns import frame_from_arrays
 from rairpredict.cohort.contract import load_contract
 from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, reason_arrays, stack_contributions,
                                  tree_contributions_array)
@@ -462,7 +463,8 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
                **{k: v for k, v in out.items() if k not in ("patient_id", "probability")}}
     if explain:
         out.update(_reasons(model, table, fields, phi, bias, margin, explain, cols))
-    frame = pd.DataFrame(out)
+    # one block per column, the arrays not copied: the frame pd.DataFrame(out) makes, without its checks
+    frame = frame_from_arrays(list(out), list(out.values()), pd.RangeIndex(n))
     if with_inputs:
         inputs = pd.DataFrame({f"{INPUT_PREFIX}{f}": table[f] for f in model.features if f in table.columns})
         frame = pd.concat([frame, inputs], axis=1)

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.errors import RairpredictError
+from rairpredict.features._kernels import masked_float
 
 __all__ = ["input_profile", "model_profile", "check_inputs", "ShiftCounts", "shift_summary", "format_summary",
            "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "EMPTY_BY_CHANCE", "PSI_MAJOR",
@@ -125,20 +126,25 @@ def _category_codes(col, cats) -> np.ndarray:
     once (categories, booleans), not each row: the per-row text map cost half
     the time of explained scoring.
     """
-    if isinstance(col, pd.Series) and isinstance(col.dtype, pd.CategoricalDtype):
+    if isinstance(col, pd.Series) and isinstance(col.array, (pd.Categorical, pd.arrays.BooleanArray)):
         col = col.array
     if isinstance(col, pd.Categorical):
         return _categorical_lookup(col.categories, tuple(cats))[col.codes]  # code -1 (missing): the last entry
     index = {c: i for i, c in enumerate(cats)}
-    if isinstance(col, pd.arrays.BooleanArray) or (type(col) is np.ndarray and col.dtype.kind == "b"):
-        col = pd.Series(col, copy=False) if type(col) is np.ndarray else col  # (the array's own to_numpy)
-    elif not isinstance(col, pd.Series):
-        col = pd.Series(col, copy=False)
-    if pd.api.types.is_bool_dtype(col.dtype):
+    if isinstance(col, pd.arrays.BooleanArray):
+        v = masked_float(col)
+    elif type(col) is np.ndarray and col.dtype.kind == "b":
+        v = col.astype(np.float64)
+    elif isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):
         v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    else:
+        v = None
+    if v is not None:
         out = np.where(v == 1, index.get("true", -1), index.get("false", -1)).astype(np.int64)
         out[np.isnan(v)] = -2
         return out
+    if not isinstance(col, pd.Series):
+        col = pd.Series(col, copy=False)
     codes, uniques = pd.factorize(pd.Series(_labels(col)), use_na_sentinel=True)
     lookup = np.array([index.get(str(u), -1) for u in uniques] + [-2], dtype=np.int64)
     return lookup[codes]
@@ -293,11 +299,43 @@ def _row_text(masks: list[tuple[str, str, np.ndarray]], n: int) -> np.ndarray:
     return out
 
 
+#: id(profile inputs) -> (them, model features, per-input checks): a profile's numbers converted once.
+_COMPILED: dict = {}
+
+
+def _compiled(features, spec: dict) -> list:
+    """Per model input: (name, profile entry, rarely missing?, "numeric"/"category"/None, bin edges, categories)."""
+    key = (id(spec), tuple(features))
+    hit = _COMPILED.get(key)
+    if hit is not None and hit[0] is spec:
+        return hit[1]
+    out = []
+    for f in features:
+        p = spec.get(f, {})
+        check = edges = cats = None
+        if p and p["kind"] == "numeric" and p.get("min") is not None:
+            check, edges = "numeric", np.asarray(p["bin_edges"], float)
+        elif p and p["kind"] == "category":
+            check, cats = "category", tuple(p.get("categories", []))
+        out.append((f, p, bool(p) and p.get("missing_rate", 1.0) < RARELY_MISSING, check, edges, cats))
+    if len(_COMPILED) > 256:
+        _COMPILED.clear()
+    _COMPILED[key] = (spec, out)
+    return out
+
+
+#: Below this many values one binary search per value beats one comparison pass per edge.
+_FEW_BINNED = 64
+
+
 def _bin_counts(v: np.ndarray, edges: np.ndarray) -> list[int]:
     """Counts of ``v`` per training bin (``searchsorted(edges, v, side="right")``), NaN in the last.
 
-    By one comparison pass per edge (tens of edges), not a binary search per row.
+    By one comparison pass per edge (tens of edges), not a binary search per row;
+    a few values by the binary search itself (the same counts).
     """
+    if v.size < _FEW_BINNED:  # searchsorted puts NaN after every edge, in the last bin, as below
+        return np.bincount(np.searchsorted(edges, v, side="right"), minlength=len(edges) + 1).tolist()
     nan = int(np.count_nonzero(np.isnan(v)))
     # rows at or above each edge (NaN never), framed by all non-NaN rows and none
     bounds = np.array([v.size - nan, *(np.count_nonzero(v >= e) for e in edges), 0], dtype=np.int64)
@@ -322,25 +360,23 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False, columns=No
     n = len(table)
     counts = ShiftCounts(n_rows=n)
     masks: list[tuple[str, str, np.ndarray]] = []
-    for f in model.features:
-        p = spec.get(f, {})
+    for f, p, rarely_missing, check, edges, cats in _compiled(model.features, spec):
         col = cols[f] if f in cols else None
         miss = np.ones(n, bool) if col is None else cols.isna(f)
         if col is None:
             counts.absent.add(f)
         counts.missing[f] = int(np.count_nonzero(miss))
-        if p and p.get("missing_rate", 1.0) < RARELY_MISSING:
+        if rarely_missing:
             masks.append(("missing", f, miss))
-        if not p or col is None:
+        if col is None:
             continue
-        if p["kind"] == "numeric" and p.get("min") is not None:
+        if check == "numeric":
             v = cols.numbers(f)
             with np.errstate(invalid="ignore"):
                 odd = (v < p["min"]) | (v > p["max"])
             masks.append(("range", f, odd))
-            counts.bins[f] = _bin_counts(v[~miss], np.asarray(p["bin_edges"], float)) + [0]
-        elif p["kind"] == "category":
-            cats = list(p.get("categories", []))
+            counts.bins[f] = _bin_counts(v[~miss], edges) + [0]
+        elif check == "category":
             codes = _category_codes(col, cats)
             unseen = codes == -1
             masks.append(("category", f, unseen))

@@ -84,17 +84,20 @@ def frame_from_arrays(columns, arrays: list, index: pd.Index, *, blocks: bool | 
     float64 columns of a frame of at most :data:`STACK_ROWS` rows share one block.
     """
     columns = columns if isinstance(columns, pd.Index) else pd.Index(list(columns))  # as pd.DataFrame(dict)
-    if (_BLOCKS if blocks is None else blocks) and all(
-            ((type(a) is np.ndarray and a.ndim == 1) or (isinstance(a, ExtensionArray)
-                                                          and type(a) is not pd.arrays.NumpyExtensionArray))
-            and a.dtype.kind not in "mM" for a in arrays):  # (dates and times: 2-D blocks of their own kind)
+    if _BLOCKS if blocks is None else blocks:
         try:
             return _from_blocks(columns, arrays, index)
+        except _Unusual:  # e.g. dates and times: 2-D blocks of their own kind
+            pass
         except (AttributeError, TypeError):  # pragma: no cover - internals changed
             pass
     out = pd.DataFrame(dict(zip(range(len(arrays)), arrays)), index=index, copy=False)
     out.columns = columns
     return out
+
+
+class _Unusual(Exception):
+    """An array the block route does not take (the public route does)."""
 
 
 def _from_blocks(columns: pd.Index, arrays: list, index: pd.Index) -> pd.DataFrame:
@@ -109,10 +112,13 @@ def _from_blocks(columns: pd.Index, arrays: list, index: pd.Index) -> pd.DataFra
         if i in floats:
             continue
         place = BlockPlacement(slice(i, i + 1))
-        if type(a) is np.ndarray:
+        if type(a) is np.ndarray and a.ndim == 1 and a.dtype.kind not in "mM":
             made.append(new_block_2d(a.reshape(1, -1), place))
-        else:  # an extension array: its block as new_block_2d makes it, without re-checking the values
+        elif isinstance(a, ExtensionArray) and type(a) is not pd.arrays.NumpyExtensionArray and a.dtype.kind not in "mM":
+            # an extension array: its block as new_block_2d makes it, without re-checking the values
             made.append(get_block_type(a.dtype)(a, placement=place, ndim=2))
+        else:
+            raise _Unusual
     mgr = BlockManager(tuple(made), [columns, index], verify_integrity=False)
     return pd.DataFrame._from_mgr(mgr, axes=mgr.axes)
 

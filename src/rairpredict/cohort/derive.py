@@ -184,15 +184,18 @@ def tri_cmp(x: np.ndarray, threshold: float, op: str) -> np.ndarray:
 
 
 def _kleene(args, decisive: float) -> np.ndarray:
-    """``decisive`` if any argument is, else unknown if any is unknown, else the other value."""
+    """``decisive`` if any argument is, else unknown if any is unknown, else the other value.
+
+    On the arguments stacked as rows: NumPy's fmax/fmin skip NaN (decisive
+    wherever any argument is), maximum/minimum propagate it (unknown wherever
+    any is, else the other value) -- four calls however many arguments.
+    """
     args = [np.asarray(a, dtype=float) for a in args]
     if any(a.shape != args[0].shape for a in args):
         args = np.broadcast_arrays(*args)
-    hit, unknown = args[0] == decisive, np.isnan(args[0])
-    for a in args[1:]:
-        hit |= a == decisive
-        unknown |= np.isnan(a)
-    return np.where(hit, decisive, np.where(unknown, np.nan, 1.0 - decisive))
+    stacked = np.stack(args)
+    skip_nan, keep_nan = (np.fmax, np.maximum) if decisive == 1.0 else (np.fmin, np.minimum)
+    return np.where(skip_nan.reduce(stacked) == decisive, decisive, keep_nan.reduce(stacked))
 
 
 def tri_and(*args: np.ndarray) -> np.ndarray:

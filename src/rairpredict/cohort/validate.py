@@ -197,13 +197,14 @@ def _spec(f: Field) -> _Spec:
 class _Compiled:
     specs: dict  # field name -> _Spec
     names: pd.Index  # the contract's field names: the accepted table's columns
+    required: list  # the required fields' names
     recorded: list  # what the accepted table's attrs record (extra fields, lacking markers)
 
 
 @lru_cache(maxsize=4)
 def _compile(contract) -> _Compiled:
     """Everything validation reads of ``contract``, computed once per contract object."""
-    return _Compiled({f.name: _spec(f) for f in contract}, pd.Index(contract.names),
+    return _Compiled({f.name: _spec(f) for f in contract}, pd.Index(contract.names), contract.required,
                      [f.to_dict() for f in contract.extras] + lacking_markers(contract))
 
 
@@ -341,18 +342,19 @@ def _numbers(num: np.ndarray, present: np.ndarray, specs: list, factors: np.ndar
     else:
         num = num * factors
         values = list(num)
-    lo, hi = (np.array([[s.range[j]] for s in specs]) for j in (0, 1))
-    plo, phi = (np.array([[s.plausible[j]] for s in specs]) for j in (0, 1))
-    outside = (num < lo) | (num > hi)  # NaN compares False: missing is never outside
-    odd = ((num < plo) | (num > phi)) & ~outside
-    checks += [(None, outside), (None, odd)]
-    hit = np.vstack([mask.any(axis=1) for _, mask in checks])  # check x column: any cell at all?
+    bounds = np.array([(*s.range, *s.plausible) for s in specs])  # k x 4: range, plausible range
+    outside = (num < bounds[:, 0:1]) | (num > bounds[:, 1:2])  # NaN compares False: missing is never outside
+    odd = ((num < bounds[:, 2:3]) | (num > bounds[:, 3:4])) & ~outside
+    masks = [mask for _, mask in checks] + [outside, odd]
+    hit = np.vstack([mask.any(axis=1) for mask in masks]).T.tolist()  # column x check: any cell at all?
+    rows = list(num)
     out = []
-    for i in range(len(specs)):
-        col = _Column(values[i], [(rule, mask[i]) for (rule, mask), h in zip(checks[:-2], hit[:-2, i]) if h],
-                      num[i])
-        col.outside = outside[i] if hit[-2, i] else None
-        col.odd = odd[i] if hit[-1, i] else None
+    for i, (spec, h) in enumerate(zip(specs, hit)):
+        col = _Column(values[i], [], rows[i])
+        if any(h):
+            col.problems = [(rule, mask[i]) for (rule, mask), given in zip(checks, h) if given]
+            col.outside = outside[i] if h[-2] else None
+            col.odd = odd[i] if h[-1] else None
         out.append(col)
     return out
 
@@ -366,15 +368,15 @@ def _coded(specs: list, states: np.ndarray) -> list:
     :class:`_Column` per row of ``states``.
     """
     unreadable = states == UNREADABLE
-    hit = unreadable.any(axis=1)
+    hit = unreadable.any(axis=1).tolist()
     if specs[0].field.dtype == "category":
         rule = "unseen_category"
-        codes = np.maximum(states, -1) if hit.any() else states  # unreadable: a missing category
-        values = [categorical(codes[i], spec.dtype) for i, spec in enumerate(specs)]
+        codes = list(np.maximum(states, -1) if any(hit) else states)  # unreadable: a missing category
+        values = [categorical(c, spec.dtype) for c, spec in zip(codes, specs)]
     else:
-        rule, true, missing = "not_boolean", states == 1, states < 0
-        values = [pd.arrays.BooleanArray(true[i], missing[i]) for i in range(len(specs))]
-    return [_Column(v, [(rule, unreadable[i])] if hit[i] else []) for i, v in enumerate(values)]
+        rule, true, missing = "not_boolean", list(states == 1), list(states < 0)
+        values = [pd.arrays.BooleanArray(t, m) for t, m in zip(true, missing)]
+    return [_Column(v, [(rule, unreadable[i])] if h else []) for i, (v, h) in enumerate(zip(values, hit))]
 
 
 def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", missing_tokens=(),
@@ -387,11 +389,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
     in a category or bool field gives its states (see :func:`_coded`), for
     :func:`_coded` to check with other columns.
     """
-    f, problems = spec.field, []
-
-    def flag(mask, rule):
-        if mask.any():
-            problems.append((rule, mask))
+    f = spec.field
 
     def numbers(num, present):
         return _numbers(num[None, :], None if present is None else present[None, :], [spec],
@@ -406,7 +404,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
             # e.g. Parquet booleans with nulls: True/False/None objects (no text a token could match)
             values.dtype == object and not {"True", "False"} & {str(t).strip() for t in missing_tokens}
             and pd.api.types.infer_dtype(values, skipna=True) == "boolean")):
-        return _Column(pd.array(values, dtype="boolean", copy=True), problems)
+        return _Column(pd.array(values, dtype="boolean", copy=True), [])
     codes, uniques = _distinct(values)
     text = _stripped_text(uniques)
     if missing_tokens and not _typed(values.dtype):
@@ -430,7 +428,7 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
         same, text = pd.factorize(np.array(text, dtype=object))
         key = np.where(codes >= 0, same.take(codes), -1)
         text = np.asarray(text, dtype=object)
-    return _Column(string_array(_expand(text, key, None)), problems, key=key)
+    return _Column(string_array(_expand(text, key, None)), [], key=key)
 
 
 def _array_of(values: pd.Series):
@@ -655,11 +653,12 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             return "reject"
         return invalid.get(f.name, "reject") if isinstance(invalid, dict) else invalid
 
-    for col in table.columns:
-        if col not in contract and not contract.is_oracle(str(col)):
+    oracle = [col for col in table.columns if col not in specs]
+    for col in oracle:
+        if not contract.is_oracle(str(col)):
             raise CohortFileError(file, "not a canonical field (see `rairpredict fields`)"
                                   f"{did_you_mean(col, contract.names, cutoff=0.7)}", column=str(col))
-    for name in contract.required:
+    for name in compiled.required:
         if name not in table.columns:
             raise CohortFileError(file, "missing required column", column=name)
     if not table.columns.is_unique:
@@ -773,7 +772,6 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             accepted.append(values if every else values[keep])
         else:
             accepted.append(_empty(f, n_kept))
-    oracle = [c for c in table.columns if contract.is_oracle(str(c))]
     if oracle:
         names = names.append(pd.Index(oracle))
         for c in oracle:  # as Series.to_numpy gives them (NumPy arrays), the rows kept

@@ -16,13 +16,32 @@ from rairpredict.models import _plan
 from rairpredict.models._plan import plan_of
 from rairpredict.scoring import _design, _frame, score_frame
 
-KINDS = ["logistic_model", "xgb_model", "isotonic_model"]
+KINDS = ["logistic_model", "xgb_model", "isotonic_model", "stacked_model"]
+SURVIVAL_FEATURES = ["age_years", "histology", "ete", "n_stage", "m_stage", "tg_stim_ng_ml", "tumour_size_mm",
+                     "braf_v600e", "activity_gbq"]
 
 
 @pytest.fixture(scope="module")
-def odd_rows(cohort):
-    """1,000 simulated rows, with missing, implausible and never-trained values among the model inputs."""
-    table = pd.concat([cohort[0]] * 2, ignore_index=True).head(1000).copy()
+def stacked_model(cohort, features):
+    from rairpredict.models.risk_model import fit_risk_model
+
+    table, y = cohort
+    return fit_risk_model(table, y, features=features, decision_point="pre_therapy", kind="stacked",
+                          params={"xgboost__n_estimators": 25, "xgboost__max_depth": 2}, target="rair")
+
+
+@pytest.fixture(scope="module", params=["cox", "xgboost_cox"])
+def survival_model(request, timed_rair_cohort):
+    from rairpredict.models.survival import fit_survival_model
+
+    table, time, event = timed_rair_cohort
+    return fit_survival_model(table, time, event, features=SURVIVAL_FEATURES, decision_point="pre_therapy",
+                              kind=request.param, horizons=(1.5, 3, 5), band_horizon=3, seed=0)
+
+
+def _odd(table: pd.DataFrame) -> pd.DataFrame:
+    """1,000 rows of ``table``, with missing, implausible and never-trained values among the model inputs."""
+    table = pd.concat([table] * (1 + 1000 // len(table)), ignore_index=True).head(1000).copy()
     rng = np.random.default_rng(5)
     for col in ("age_years", "tumour_size_mm", "tg_stim_ng_ml", "ln_ratio", "activity_gbq"):
         table.loc[rng.random(len(table)) < 0.15, col] = np.nan
@@ -32,6 +51,16 @@ def odd_rows(cohort):
     for col in ("histology", "ete", "t_stage", "braf_v600e"):
         table.loc[rng.random(len(table)) < 0.1, col] = None
     return table
+
+
+@pytest.fixture(scope="module")
+def odd_rows(cohort):
+    return _odd(cohort[0])
+
+
+@pytest.fixture(scope="module")
+def odd_timed_rows(timed_rair_cohort):
+    return _odd(timed_rair_cohort[0])
 
 
 def _full_route(monkeypatch):
@@ -105,3 +134,15 @@ def test_steps_outside_the_kernels_have_no_plan():
 
     assert plan_of(SimpleNamespace()) is None
     assert _plan.plan_from_state([{"class": "Unknown", "params": {}, "fitted": {}}]) is None
+
+
+@pytest.mark.parametrize("explain", [0, 2])
+def test_survival_models_take_the_plan_with_the_same_bits(survival_model, odd_timed_rows, explain, monkeypatch):
+    assert plan_of(survival_model) is not None and not plan_of(survival_model).linear
+    batch = score_frame(survival_model, odd_timed_rows, explain=explain)
+    for i in (0, 17, 401):
+        one = score_frame(survival_model, odd_timed_rows.iloc[[i]].reset_index(drop=True), explain=explain)
+        pd.testing.assert_frame_equal(one, batch.iloc[[i]].reset_index(drop=True), check_exact=True)
+    _full_route(monkeypatch)
+    pd.testing.assert_frame_equal(batch, score_frame(survival_model, odd_timed_rows, explain=explain),
+                                  check_exact=True)

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rairpredict.cohort._columns import STACK_ROWS, categorical, column_arrays, frame_from_arrays, string_array
+from rairpredict.cohort._columns import STACK_ROWS, as_floats, categorical, column_arrays, frame_from_arrays, string_array
 
 
 def _mixed(n: int) -> pd.DataFrame:
@@ -60,3 +60,12 @@ def test_typed_arrays_equal_the_public_constructors():
     s = string_array(text)
     pd.testing.assert_extension_array_equal(s, pd.array(text, dtype="string"))
     assert text[1] is None  # the input is left as it was
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Int8", "Float64", "Float32", "boolean"])
+def test_as_floats_is_to_numpy(dtype):
+    values = pd.array([1, None, 0] if dtype != "boolean" else [True, None, False], dtype=dtype)
+    got, expected = as_floats(values), values.to_numpy(dtype=np.float64, na_value=np.nan)
+    assert got.dtype == np.float64 and np.array_equal(got, expected, equal_nan=True)
+    got[:] = 7.0  # its own array: the column is left as it was
+    assert np.array_equal(values.to_numpy(dtype=np.float64, na_value=np.nan), expected, equal_nan=True)

@@ -36,7 +36,7 @@ try:  # pandas 2.x internals; absent or different elsewhere: the public route be
 except ImportError:  # pragma: no cover - another pandas
     _BLOCKS = False
 
-__all__ = ["column_arrays", "frame_from_arrays", "categorical", "string_array"]
+__all__ = ["column_arrays", "frame_from_arrays", "categorical", "string_array", "as_floats"]
 
 
 def _public_arrays(frame: pd.DataFrame) -> list:
@@ -161,3 +161,15 @@ def string_array(values: np.ndarray) -> ExtensionArray:
         out[pd.isna(out)] = pd.NA
         return template._from_backing_data(out)
     return pd.array(values, dtype="string")  # pragma: no cover - another string storage
+
+
+def as_floats(values: pd.api.extensions.ExtensionArray) -> np.ndarray:
+    """A masked array (Int64, Float64, boolean) as float64 with NaN where masked.
+
+    ``values.to_numpy(dtype=float, na_value=np.nan)`` without its per-call set-up
+    (warning filters; ~10 microseconds, more than the conversion of one row).
+    """
+    try:
+        return np.where(values._mask, np.nan, values._data.astype(np.float64, copy=False))
+    except AttributeError:  # pragma: no cover - internals changed
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)

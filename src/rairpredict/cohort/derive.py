@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort._columns import categorical, column_arrays, frame_from_arrays
+from rairpredict.cohort._columns import as_floats, categorical, column_arrays, frame_from_arrays
 from rairpredict.cohort.contract import load_contract
 from rairpredict.reference import ajcc, clinical
 
@@ -83,7 +83,7 @@ def col_float(table: pd.DataFrame, name: str) -> np.ndarray:
     if column.dtype == np.float64 and type(column) is np.ndarray:  # numbers with NaN (a validated table): a copy
         return column.copy()
     if isinstance(column, (pd.arrays.IntegerArray, pd.arrays.FloatingArray)):  # (to_numeric keeps these as they are)
-        return column.to_numpy(dtype=np.float64, na_value=np.nan)
+        return as_floats(column)
     return pd.to_numeric(pd.Series(column, copy=False), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -95,7 +95,7 @@ def col_tri(table: pd.DataFrame, name: str) -> np.ndarray:
     if not isinstance(column, pd.arrays.BooleanArray):
         column = pd.array(column, dtype="boolean") if type(column) is np.ndarray and column.dtype == bool \
             else pd.Series(column, copy=False).astype("boolean").array
-    return column.to_numpy(dtype=float, na_value=np.nan)
+    return as_floats(column)
 
 
 def col_str(table: pd.DataFrame, name: str) -> np.ndarray:
@@ -174,28 +174,32 @@ def tri_in(values, members) -> np.ndarray:
     return np.where(pd.isna(values), np.nan, hit.astype(float))
 
 
+_INEQUALITIES = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
+
+
 def tri_cmp(x: np.ndarray, threshold: float, op: str) -> np.ndarray:
     """Three-valued ``x <op> threshold`` with op one of < <= > >=."""
-    ops = {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal}
-    if op not in ops:
-        raise ValueError(f"unknown inequality {op!r}; expected one of {sorted(ops)}")
+    if op not in _INEQUALITIES:
+        raise ValueError(f"unknown inequality {op!r}; expected one of {sorted(_INEQUALITIES)}")
     with np.errstate(invalid="ignore"):
-        return np.where(np.isnan(x), np.nan, ops[op](x, threshold).astype(float))
+        return np.where(np.isnan(x), np.nan, _INEQUALITIES[op](x, threshold).astype(float))
 
 
 def _kleene(args, decisive: float) -> np.ndarray:
     """``decisive`` if any argument is, else unknown if any is unknown, else the other value.
 
-    On the arguments stacked as rows: NumPy's fmax/fmin skip NaN (decisive
-    wherever any argument is), maximum/minimum propagate it (unknown wherever
-    any is, else the other value) -- four calls however many arguments.
+    NumPy's fmax/fmin skip NaN (decisive wherever any argument is),
+    maximum/minimum propagate it (unknown wherever any is, else the other
+    value): two calls per argument, none per cell.
     """
     args = [np.asarray(a, dtype=float) for a in args]
     if any(a.shape != args[0].shape for a in args):
         args = np.broadcast_arrays(*args)
-    stacked = np.stack(args)
     skip_nan, keep_nan = (np.fmax, np.maximum) if decisive == 1.0 else (np.fmin, np.minimum)
-    return np.where(skip_nan.reduce(stacked) == decisive, decisive, keep_nan.reduce(stacked))
+    skipped = kept = args[0]
+    for a in args[1:]:
+        skipped, kept = skip_nan(skipped, a), keep_nan(kept, a)
+    return np.where(skipped == decisive, decisive, kept)
 
 
 def tri_and(*args: np.ndarray) -> np.ndarray:

@@ -298,6 +298,8 @@ def _flag_text(mask: np.ndarray, names: list[str]) -> np.ndarray:
     n = mask.shape[0]
     if n == 0 or not names:
         return np.full(n, "", dtype=object)
+    if n <= _FEW_VALUES:  # a few rows: joined one by one (the same texts, without the packing)
+        return np.array([";".join(nm for nm, on in zip(names, row.tolist()) if on) for row in mask], dtype=object)
     # Rows packed into bytes: a 1-D unique on packed codes is ~50x faster than np.unique(axis=0).
     packed = np.packbits(mask, axis=1)
     width = -(-packed.shape[1] // 8) * 8
@@ -307,6 +309,16 @@ def _flag_text(mask: np.ndarray, names: list[str]) -> np.ndarray:
     uniq, first, inverse = np.unique(codes, return_index=True, return_inverse=True)
     texts = np.array([";".join(nm for nm, on in zip(names, mask[i]) if on) for i in first], dtype=object)
     return texts[np.ravel(inverse)]
+
+
+def _ids(table: pd.DataFrame, cols: Columns) -> np.ndarray:
+    """``patient_id`` as text (None where missing), or None for every row without the column."""
+    if "patient_id" not in cols:
+        return np.full(len(table), None, dtype=object)
+    arr = cols["patient_id"]
+    if type(arr) is pd.arrays.StringArray:  # validated ids: already text (astype("string") would copy them)
+        return arr.to_numpy(dtype=object, na_value=None)
+    return table["patient_id"].astype("string").to_numpy(dtype=object, na_value=None)
 
 
 def _input_flags(model, table: pd.DataFrame, cols: Columns | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -444,8 +456,7 @@ def score_frame_checked(model, table: pd.DataFrame, *, explain: int = 0, with_in
     missing, odd = _input_flags(model, table, cols)
     meta = getattr(model, "metadata", {}) or {}
     n = len(table)
-    ids = table["patient_id"].astype("string").to_numpy(dtype=object, na_value=None) \
-        if "patient_id" in table.columns else np.full(n, None, dtype=object)
+    ids = _ids(table, cols)
     out = {
         "patient_id": ids,
         "probability": proba,

@@ -360,28 +360,9 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False, columns=No
     n = len(table)
     counts = ShiftCounts(n_rows=n)
     masks: list[tuple[str, str, np.ndarray]] = []
-    for f, p, rarely_missing, check, edges, cats in _compiled(model.features, spec):
-        col = cols[f] if f in cols else None
-        miss = np.ones(n, bool) if col is None else cols.isna(f)
-        if col is None:
-            counts.absent.add(f)
-        counts.missing[f] = int(np.count_nonzero(miss))
-        if rarely_missing:
-            masks.append(("missing", f, miss))
-        if col is None:
-            continue
-        if check == "numeric":
-            v = cols.numbers(f)
-            with np.errstate(invalid="ignore"):
-                odd = (v < p["min"]) | (v > p["max"])
-            masks.append(("range", f, odd))
-            counts.bins[f] = _bin_counts(v[~miss], edges) + [0]
-        elif check == "category":
-            codes = _category_codes(col, cats)
-            unseen = codes == -1
-            masks.append(("category", f, unseen))
-            counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + \
-                [int(np.count_nonzero(unseen))]
+    with np.errstate(invalid="ignore"):  # NaN compares False: missing is never out of range
+        for f, p, rarely_missing, check, edges, cats in _compiled(model.features, spec):
+            _check_one(cols, counts, masks, n, f, p, rarely_missing, check, edges, cats)
     for column, bad in _population_breaks(table, profile.get("population", {}).get("rules", {})).items():
         masks.append(("population", column, bad))
     empty = _empty_inputs(model, counts, spec)
@@ -399,6 +380,31 @@ def check_inputs(model, table: pd.DataFrame, *, strict: bool = False, columns=No
         rows = [m for k, _, m in masks if k == kind]
         counts.reasons[kind] = int(np.count_nonzero(np.logical_or.reduce(rows))) if rows else 0
     return text, counts
+
+
+def _check_one(cols, counts: ShiftCounts, masks: list, n: int, f: str, p: dict, rarely_missing: bool, check,
+               edges, cats) -> None:
+    """One model input's row flags (appended to ``masks``) and batch counts."""
+    col = cols[f] if f in cols else None
+    miss = np.ones(n, bool) if col is None else cols.isna(f)
+    if col is None:
+        counts.absent.add(f)
+    counts.missing[f] = int(np.count_nonzero(miss))
+    if rarely_missing:
+        masks.append(("missing", f, miss))
+    if col is None:
+        return
+    if check == "numeric":
+        v = cols.numbers(f)
+        odd = (v < p["min"]) | (v > p["max"])
+        masks.append(("range", f, odd))
+        counts.bins[f] = _bin_counts(v[~miss], edges) + [0]
+    elif check == "category":
+        codes = _category_codes(col, cats)
+        unseen = codes == -1
+        masks.append(("category", f, unseen))
+        counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + \
+            [int(np.count_nonzero(unseen))]
 
 
 def _empty_inputs(model, counts: ShiftCounts, spec: dict) -> list[str]:
@@ -437,6 +443,23 @@ def _psi(expected, actual) -> float:
     return float(_psi_of_shares(expected, a / a.sum()))
 
 
+#: id(profile inputs) -> (them, {input: (expected shares + the unseen bin, as a tuple)}), converted once.
+_EXPECTED: dict = {}
+
+
+def _expected_shares(spec: dict) -> dict:
+    hit = _EXPECTED.get(id(spec))
+    if hit is None or hit[0] is not spec:
+        out = {}
+        for f, p in spec.items():
+            expected = (p.get("bin_freq") or p.get("freq") or [])
+            out[f] = tuple(expected) + (0.0,) if expected else ()  # + the bin of unseen values
+        if len(_EXPECTED) > 256:
+            _EXPECTED.clear()
+        hit = _EXPECTED[id(spec)] = (spec, out)
+    return hit[1]
+
+
 @functools.lru_cache(maxsize=4096)
 def _psi_by_chance(expected: tuple, n: int) -> float | None:
     """99th percentile of the PSI of ``n`` rows drawn from the training shares ``expected``.
@@ -472,12 +495,12 @@ def shift_summary(model, counts: ShiftCounts) -> dict:
     n = counts.n_rows
     empty = _empty_inputs(model, counts, spec)
     per_input = {}
+    shares = _expected_shares(spec)
     for f in model.features:
         p = spec.get(f, {})
         rate = counts.missing.get(f, 0) / n if n else float("nan")
         train_rate = p.get("missing_rate")
-        expected = (p.get("bin_freq") or p.get("freq") or [])
-        expected = tuple(expected) + (0.0,) if expected else ()  # + the bin of unseen values
+        expected = shares.get(f, ())  # training shares + the bin of unseen values
         psi = _psi(expected, counts.bins[f]) if f in counts.bins and expected else None
         per_input[f] = {"importance": p.get("importance"), "missing_rate_training": train_rate,
                         "missing_rate": rate,

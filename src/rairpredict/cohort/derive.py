@@ -230,6 +230,7 @@ def to_category(values: np.ndarray, field: str) -> pd.Categorical:
 
 _AJCC8 = load_contract()["ajcc8_stage"].categories
 _ATA = load_contract()["ata_risk_2015"].categories
+_ATA_HIGH_INTERMEDIATE_LOW = tuple(_ATA.index(c) for c in ("high", "intermediate", "low"))
 #: The canonical dtype of each derived category field.
 _DTYPES = {name: pd.CategoricalDtype(list(load_contract()[name].categories)) for name in ("ajcc8_stage", "ata_risk_2015")}
 
@@ -414,8 +415,10 @@ def _ata_codes(table, *, lenient: bool = True) -> np.ndarray:
             tri_and(n1, tri_or(many_nodes, macro)),
             tri_and(micro, multifocal, ete_any, braf),
         )
-        return np.select([high == 1, (high == 0) & (intermediate == 1), (high == 0) & (intermediate == 0)],
-                         [_ATA.index("high"), _ATA.index("intermediate"), _ATA.index("low")], default=-1)
+        # high if high; else, where high is known to be absent, intermediate or low; else none
+        lower = np.where(intermediate == 1, _ATA_HIGH_INTERMEDIATE_LOW[1],
+                         np.where(intermediate == 0, _ATA_HIGH_INTERMEDIATE_LOW[2], -1))
+        return np.where(high == 1, _ATA_HIGH_INTERMEDIATE_LOW[0], np.where(high == 0, lower, -1))
 
     strict = assemble(vasc, resected, ln_pos, node_mm, foci, braf, multifocal)
     if lenient and (strict < 0).any():  # (the lenient reading only fills classes the strict one leaves open)

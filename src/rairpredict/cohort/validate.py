@@ -325,11 +325,10 @@ def _numbers(num: np.ndarray, present: np.ndarray, specs: list, factors: np.ndar
     of one kind (int or float), ``factors`` (k x 1) convert their units. Returns
     one :class:`_Column` per row; its values and number are rows of 2-D arrays.
     """
-    if present is None:
-        present = ~np.isnan(num)
     finite = np.isfinite(num)
+    # given but not finite (inf; NaN too where NaN is not pandas' missing)
+    checks = [("not_a_number", np.isinf(num) if present is None else present & ~finite)]
     num = np.where(finite, num, np.nan)
-    checks = [("not_a_number", present & ~finite)]
     if specs[0].field.dtype == "int":
         with np.errstate(invalid="ignore"):
             huge = np.abs(num) > 2.0**53  # beyond every int range; Int64 cannot hold it exactly
@@ -674,7 +673,7 @@ def validate_canonical(table: pd.DataFrame, *, file=None, units: dict | None = N
             continue
         unit = units.get(f.name)
         try:
-            factors[f.name] = f.convert_factor(unit)
+            factors[f.name] = 1.0 if unit is None else f.convert_factor(unit)
         except KeyError as exc:
             raise CohortFileError(file, f"unknown unit {unit!r} ({exc.args[0]})", column=f.name) from None
         if f.dtype in stacks and _is_float64(raws[f.name]):

@@ -199,3 +199,34 @@ def test_sigterm_with_workers_removes_temporary_files_and_ends_workers(model_pat
         time.sleep(0.1)
     assert not [p for p in helpers if os.path.exists(f"/proc/{p}")
                 and "zombie" not in open(f"/proc/{p}/status").read()]
+
+
+@pytest.mark.parametrize("row_group_size", [25, 86])  # 25: workers read their chunks; 86 > 4 x 20: the caller does
+def test_two_jobs_read_parquet_where_scored_same_bytes(xgb_model, messy, tmp_path, workers_only, row_group_size):
+    from rairpredict.scoring import _reader
+
+    src = tmp_path / "in.parquet"
+    messy.to_parquet(src, row_group_size=row_group_size)
+    slices = _reader._parquet_slices(src, 20)
+    assert (slices is None) == (row_group_size > _reader.SELF_READ_CHUNKS * 20)
+    if slices is not None:  # chunk k of a group is exactly the k-th batch the caller would read
+        batches = list(_reader._parquet_chunks(src, 20))
+        items = list(slices)
+        assert [len(i) for i in items] == [b.num_rows for b in batches]
+        assert all(i.read().equals(b) for i, b in zip(items, batches))
+    one = score_file(xgb_model, src, tmp_path / "one.parquet", explain=3, chunk_size=20, report=None)
+    two = score_file(xgb_model, src, tmp_path / "two.parquet", explain=3, chunk_size=20, report=None, jobs=2)
+    assert _files(two) == _files(one)
+    assert (two.rows_in, two.rows_scored, two.rows_rejected) == (N, N - 3, 3)  # the duplicate id is kept per chunk
+
+
+def test_parquet_slice_reads_a_rewritten_file_anew(messy, tmp_path):
+    from rairpredict.scoring._reader import _parquet_slices
+
+    src = tmp_path / "in.parquet"
+    messy.head(30).to_parquet(src, row_group_size=10)
+    first = next(_parquet_slices(src, 10)).read()
+    messy.tail(30).to_parquet(src, row_group_size=10)  # same path, new content
+    again = next(_parquet_slices(src, 10)).read()
+    assert first.column("patient_id").to_pylist() == messy.head(10)["patient_id"].tolist()
+    assert again.column("patient_id").to_pylist() == messy.tail(30).head(10)["patient_id"].tolist()

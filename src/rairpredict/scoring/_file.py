@@ -7,8 +7,11 @@
   :func:`rairpredict.cohort.validate_canonical` and gets the derived fields the
   model reads. With ``jobs > 1`` chunks are validated and scored in worker
   processes (:mod:`rairpredict.scoring._parallel`) while this process reads and
-  writes (it scores the first chunks itself while the workers start); the output
-  bytes do not depend on ``jobs``.
+  writes (it scores the first chunks itself while the workers start); a Parquet
+  input whose row groups hold at most a few chunks is read by the workers
+  themselves (:class:`~rairpredict.scoring._reader.ParquetSlice`), so this
+  process neither decodes, sends nor holds the input. The output bytes do not
+  depend on ``jobs``.
 * Inputs mapped by a cohort config go through
   :func:`rairpredict.cohort.import_cohort`, which reads the whole file (recodes
   and ``any_of`` columns are not chunk-aware); it is then scored in chunks.
@@ -48,7 +51,7 @@ from rairpredict.errors import CohortFileError
 from rairpredict.models._plan import scoring_modules
 from rairpredict.scoring._frame import score_frame_checked
 from rairpredict.scoring._parallel import ordered_map
-from rairpredict.scoring._reader import _PARQUET, _canonical_chunks, _count_rows, _mapped_chunks
+from rairpredict.scoring._reader import _PARQUET, ParquetSlice, _canonical_chunks, _count_rows, _mapped_chunks
 from rairpredict.scoring._writer import _arrow_table, _Writer
 from rairpredict.scoring.shift import ShiftCounts, format_summary, shift_summary, summary_path, write_summary
 
@@ -99,6 +102,8 @@ def _score_chunk(context: dict, item):
         source_rows, read_rejects = None, None
         if isinstance(payload, tuple):  # CSV: rows the reader left out are rejects already
             payload, source_rows, read_rejects = payload
+        if isinstance(payload, ParquetSlice):  # read here, in the process that scores it
+            payload = payload.read()
         raw = payload.to_pandas() if isinstance(payload, pa.RecordBatch) else payload
         result = validate_canonical(raw, file=context["path"], row_offset=offset, source_rows=source_rows,
                                     check_duplicates=True, missing_tokens=MISSING_TOKENS,
@@ -263,7 +268,7 @@ def score_file(model_ref, input, output, *, explain: int = 0, cohort_config=None
     model = load_model_ref(model_ref)
     notes: list = []
     chunks = (_mapped_chunks(input, cohort_config, chunk_size, encoding, notes) if cohort_config is not None
-              else _canonical_chunks(input, chunk_size, encoding, notes))
+              else _canonical_chunks(input, chunk_size, encoding, notes, self_read=int(jobs) > 1))
     update, bar = _progress_bar(progress, _count_rows(input) if cohort_config is None else None)
     n_in = n_scored = n_rejected = 0
     seen: set = set()

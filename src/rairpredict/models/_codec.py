@@ -306,11 +306,19 @@ def _risk_model_from_artifact(artifact: Artifact):
     preprocess, classifier = state["preprocess"], state["classifier"]
     if not isinstance(preprocess, list) or not preprocess or not isinstance(classifier, dict):
         raise ValueError("preprocess and classifier missing")
-    for step in preprocess:  # names checked now, as building the pipeline would (a file picks no code)
+    # names checked now, as building the pipeline would (a file picks no code and sets no other name)
+    for step in preprocess:
         if step.get("class") not in _STEP_MODULES:
             raise ValueError(f"unknown preprocessing step {step.get('class')!r}")
+        bad = [a for a in step["fitted"] if not _FITTED.match(a)]
+        if bad:
+            raise ValueError(f"{bad[0]!r} is not a fitted attribute of {step['class']}")
     if classifier.get("class") not in ("XGBClassifier", "StackedClassifier", "LogisticRegression"):
         raise ValueError(f"unknown classifier {classifier.get('class')!r}")
+    if classifier["class"] == "LogisticRegression":
+        bad = [a for a in classifier["fitted"] if a not in _LOGISTIC_STATE]
+        if bad:
+            raise ValueError(f"unknown fitted attribute {bad[0]!r} of LogisticRegression")
     metadata, extras = common_from_artifact(artifact)
     model = RiskModel(
         target=state["target"], label=state["label"], decision_point=state["decision_point"],

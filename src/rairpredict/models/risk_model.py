@@ -177,7 +177,9 @@ class RiskModel:
     kind : str
         'logistic', 'xgboost' or 'stacked' (both, combined on the log-odds scale).
     pipeline : sklearn.pipeline.Pipeline
-        Fitted ``preprocess`` -> ``classifier``.
+        Fitted ``preprocess`` -> ``classifier``. A logistic model loaded from its
+        file scores by its lean plan (:mod:`rairpredict.models._plan`, no
+        scikit-learn) and rebuilds this from the file's data on first access.
     calibration : Calibration
         Margin -> probability map fitted on out-of-fold margins.
     bands : list of float

@@ -32,11 +32,16 @@ Pandas rather than pandera: each cell must be coerced with its raw text kept
 for the rejects table, plausibility is warn-only and messages carry unit
 hints, so pandera's failure cases would need re-mapping for every rule.
 
-How it stays fast (1M rows in about a second): the contract is compiled once
-(:func:`_compile`); each column is converted once (:func:`_convert`): numbers
-stay NumPy arrays, anything else is factorised and every rule reads its few
-distinct values, then the result is expanded by code; the row rules read those
-arrays and the accepted table is assembled once, from arrays, at the end.
+How it stays fast, for 1M rows and for one REST row alike: the contract is
+compiled once (:func:`_compile`); the table's columns are read once as arrays
+and the accepted table is built once from arrays (:mod:`._columns`, no Series
+per column). Each column is converted once (:func:`_convert`): numbers stay
+NumPy arrays; text is factorised and read once per distinct value (a few rows:
+cell by cell, :func:`_short_states`), then expanded by code. The rules of a
+kind are written once, on 2-D arrays -- numbers in :func:`_numbers`, category
+and boolean states in :func:`_coded` -- and read the columns of that kind
+together as one array when the table is short (one NumPy call per rule, not per
+column), one column at a time when it is long (no copies).
 
 Examples
 --------

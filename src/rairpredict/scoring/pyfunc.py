@@ -170,7 +170,7 @@ class RiskModelPyfunc:
 
         from rairpredict.errors import RairpredictError
         from rairpredict.scoring._frame import score_frame_checked
-        from rairpredict.scoring.shift import shift_summary
+        from rairpredict.scoring.shift import inputs_absent, shift_summary
 
         params = params or {}
         try:
@@ -185,9 +185,8 @@ class RiskModelPyfunc:
             out, counts = score_frame_checked(self.model, table, explain=explain, strict_inputs=strict)
         except (RairpredictError, ValueError, TypeError) as exc:
             raise _request_error(exc) from None
-        summary = shift_summary(self.model, counts)
-        if summary["inputs_absent"]:
-            logging.getLogger("rairpredict.scoring").warning(summary["message"])
+        if inputs_absent(self.model, counts):  # the summary (PSI per input) only when there is a warning to log
+            logging.getLogger("rairpredict.scoring").warning(shift_summary(self.model, counts)["message"])
         return out
 
 

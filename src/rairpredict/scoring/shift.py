@@ -60,9 +60,9 @@ import pandas as pd
 from rairpredict.errors import RairpredictError
 from rairpredict.features._kernels import masked_float
 
-__all__ = ["input_profile", "model_profile", "check_inputs", "ShiftCounts", "shift_summary", "format_summary",
-           "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "EMPTY_BY_CHANCE", "PSI_MAJOR",
-           "PROFILE_KEY"]
+__all__ = ["input_profile", "model_profile", "check_inputs", "ShiftCounts", "shift_summary", "inputs_absent",
+           "format_summary", "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "EMPTY_BY_CHANCE",
+           "PSI_MAJOR", "PROFILE_KEY"]
 
 #: An input missing in fewer than this share of training rows is "rarely missing":
 #: a row missing it is missing more than the training pattern. rairpredict choice.
@@ -405,6 +405,11 @@ def _check_one(cols, counts: ShiftCounts, masks: list, n: int, f: str, p: dict, 
         masks.append(("category", f, unseen))
         counts.bins[f] = np.bincount(codes[codes >= 0], minlength=len(cats)).tolist() + \
             [int(np.count_nonzero(unseen))]
+
+
+def inputs_absent(model, counts: ShiftCounts) -> list[str]:
+    """The inputs :func:`shift_summary` reports as absent or entirely missing (unranked), without the rest of it."""
+    return _empty_inputs(model, counts, (model_profile(model) or {}).get("inputs", {}))
 
 
 def _empty_inputs(model, counts: ShiftCounts, spec: dict) -> list[str]:

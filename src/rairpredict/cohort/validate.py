@@ -276,8 +276,7 @@ def _positions(per_value: list, codes: np.ndarray) -> np.ndarray:
 
 def _stripped_text(uniques: np.ndarray) -> list:
     """Distinct values as stripped text (list of str), the form every text rule reads."""
-    if not all(type(v) is str for v in uniques) and \
-            pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
+    if pd.api.types.infer_dtype(uniques, skipna=False) != "string":  # e.g. a Categorical of numbers
         uniques = pd.Series(uniques, dtype=object).astype("string").to_numpy(object)
     return [v.strip() for v in uniques]
 
@@ -413,8 +412,8 @@ def _convert(values, spec: _Spec, *, factor: float = 1.0, decimal: str = ".", mi
     text = _stripped_text(uniques)
     if missing_tokens and not _typed(values.dtype):
         tokens = missing_tokens if isinstance(missing_tokens, frozenset) else frozenset(missing_tokens)
-        blank = [isinstance(v, str) and t in tokens for v, t in zip(uniques, text)]
-        if any(blank):
+        if not tokens.isdisjoint(text):  # (a set operation: most columns hold no token at all)
+            blank = [isinstance(v, str) and t in tokens for v, t in zip(uniques, text)]
             codes = np.where(_expand(blank, codes, False), -1, codes)
     if f.dtype in ("float", "int"):
         if decimal == ",":

@@ -111,8 +111,13 @@ class ScoringPlan:
         return self.coef is not None
 
     def decision(self, X: np.ndarray) -> np.ndarray:
-        """The margin: the row sum of :meth:`contributions`, column by column (:func:`linear_margin`)."""
-        return linear_margin(self.contributions(X))
+        """``X @ coef.T + intercept`` as ``LogisticRegression.decision_function`` computes it (1-D).
+
+        The same bits as the pipeline for the same batch. BLAS may group a row's
+        products differently alone and inside a batch (the last bit of a margin),
+        which scoring with reasons avoids: its margin is :func:`linear_margin`.
+        """
+        return (X @ self.coef.T + self.intercept).reshape(-1)
 
     def contributions(self, X: np.ndarray) -> np.ndarray:
         """Exact linear contributions (n, p + 1), last column the bias, laid out as the frame route's.
@@ -133,9 +138,9 @@ def linear_margin(contributions: np.ndarray) -> np.ndarray:
     """Row sums of a linear model's contributions (n, p + 1), added column by column, left to right.
 
     The order NumPy's ``sum(axis=1)`` takes on the column-major matrices of more
-    than one row, made independent of the batch: BLAS's ``X @ coef`` and a
-    one-row ``sum`` group the products differently (the last bit of a
-    probability moved between a row scored alone and the same row in a file).
+    than one row (the bits batches with reasons always had), made independent
+    of the batch: on a one-row matrix NumPy sums pairwise, so the last bit of a
+    probability moved between a row scored alone and the same row in a file.
     """
     values = np.asarray(contributions, dtype=np.float64)
     if values.shape[1] == 0:

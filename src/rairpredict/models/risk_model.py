@@ -221,12 +221,7 @@ class RiskModel:
         return self.pipeline[:-1].transform(table)
 
     def margin(self, table: pd.DataFrame) -> np.ndarray:
-        """Uncalibrated log-odds of the classifier.
-
-        A logistic model's is the row sum of its exact contributions, added column
-        by column (:func:`~rairpredict.models._plan.linear_margin`): the same bits
-        for a row alone or in any batch, with or without reasons.
-        """
+        """Uncalibrated log-odds of the classifier (a logistic model's through its lean plan, same bits)."""
         plan = plan_of(self) if isinstance(table, pd.DataFrame) else None
         if plan is not None and plan.linear:
             return plan.decision(plan.transform(table))

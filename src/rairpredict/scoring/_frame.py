@@ -36,7 +36,7 @@ from rairpredict.explain import (BIAS, PatternTreeShap, linear_contributions, re
                                  tree_contributions_array)
 from rairpredict.explain._contrib import _aligned, _iteration_range  # as XGBClassifier.predict aligns and stops
 from rairpredict.explain._reasons import _DIRECTIONS, _contract_units, _groups, _sum_by_group  # top_reasons' own
-from rairpredict.models._plan import _is_logistic, linear_margin, plan_of
+from rairpredict.models._plan import linear_margin, plan_of
 from rairpredict.scoring._arrays import Columns
 from rairpredict.scoring._design import Design, as_design, design, feature_source
 from rairpredict.scoring.shift import check_inputs
@@ -181,11 +181,9 @@ def _margin_only(model, X: pd.DataFrame | Design) -> np.ndarray:
     if len(X) == 0:
         return np.zeros(0)
     plan = _linear_plan(model)
-    if plan is not None:
-        return plan.decision(X.values)
+    if plan is not None:  # LogisticRegression.decision_function's product, on the plan's numbers
+        return np.asarray(plan.decision(X.values), dtype=np.float64)
     clf = model.classifier
-    if _is_logistic(clf):  # the plan's rule: the contributions' sum (as with reasons), whatever the batch
-        return linear_margin(_engineered_contributions(model, X))
     if hasattr(clf, "get_booster") and len(X) < SMALL_BATCH:
         booster = _small_booster(clf)
         names = booster.feature_names

@@ -236,7 +236,7 @@ def test_tiny_tables(cohort, n):
 
 def test_chunks_of_a_bad_sample_one_row_at_a_time(cohort):
     """What REST requests meet: one row, then a few, of the request types (the few-row routes)."""
-    raw = pyfunc_types(cohort.head(60), 9)
+    raw = pyfunc_types(cohort.head(40), 9)
     for size in (1, 3, 17):
         for start in range(0, len(raw), size * 2):
             same_as_reference(raw.iloc[start:start + size].reset_index(drop=True), check_duplicates=False,
@@ -342,7 +342,7 @@ _FORMS = st.sampled_from(["object", "string", "category"])
 DERIVED_RATES = ("dose_rate_24h_usv_h", "dose_rate_48h_usv_h", "dose_rate_72h_usv_h")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), n=st.integers(0, 9), extra=st.lists(st.sampled_from(_FIELDS), unique=True, max_size=10),
        invalid=st.sampled_from(["reject", "missing"]), decimal=st.sampled_from([".", ","]),
        dup=st.booleans())

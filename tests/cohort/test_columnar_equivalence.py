@@ -382,3 +382,14 @@ def test_any_typed_values_derive_as_the_reference(data, n):
     for only in (None, ["ata_risk_2015", "ajcc8_stage"]):
         _same_frames(add_derived(table, only=only), REF_DERIVE.add_derived(table, only=only))
 
+
+
+def test_without_pandas_internals_too(cohort, monkeypatch):
+    """The public-API route of cohort._columns (another pandas) gives the same results."""
+    from rairpredict.cohort import _columns
+
+    monkeypatch.setattr(_columns, "_BLOCKS", False)
+    same_as_reference(broken(as_text(cohort.head(80)), 8))
+    for start in range(0, 6):
+        same_as_reference(pyfunc_types(cohort.iloc[start:start + 1], start).reset_index(drop=True),
+                          check_duplicates=False)

@@ -61,7 +61,10 @@ def _same_frames(a: pd.DataFrame, b: pd.DataFrame) -> None:
 
 
 def same_as_reference(raw: pd.DataFrame, *, derive=True, **kwargs):
-    """Validate (and derive) ``raw`` with the package and the reference; assert every output equal."""
+    """Validate (and derive) ``raw`` with the package and the reference; assert every output equal.
+
+    Returns the package's ImportResult, or the CohortFileError both raised.
+    """
     before = raw.copy(deep=True)
     try:
         ours = validate_canonical(raw, **kwargs)
@@ -69,7 +72,7 @@ def same_as_reference(raw: pd.DataFrame, *, derive=True, **kwargs):
         with pytest.raises(CohortFileError) as theirs:
             REF_VALIDATE.validate_canonical(before.copy(deep=True), **kwargs)
         assert str(exc) == str(theirs.value)
-        return None
+        return exc
     pd.testing.assert_frame_equal(raw, before)  # the input is never written into
     ref = REF_VALIDATE.validate_canonical(before.copy(deep=True), **kwargs)
     assert ours.n_in == ref.n_in and ours.n_rejected == ref.n_rejected
@@ -224,7 +227,8 @@ def test_nullable_and_arrow_input(cohort, form):
         raw = cohort.head(120).convert_dtypes()  # Float64, Int64, boolean, string
     else:
         raw = cohort.head(120).astype(object)
-    same_as_reference(raw)
+    result = same_as_reference(raw)
+    assert len(result.table) + result.n_rejected == result.n_in == len(raw)  # every row accounted for
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
@@ -255,7 +259,8 @@ def test_all_missing_columns(cohort):
     raw["known_lesions"] = pd.array([None] * n, dtype="Int64")
     raw["tumour_size_mm"] = pd.Series([None] * n, dtype="string")
     raw["distant_met_site"] = pd.Categorical([None] * n, categories=["lung"])
-    same_as_reference(raw)
+    result = same_as_reference(raw)
+    assert len(result.table) + result.n_rejected == result.n_in == len(raw)  # every row accounted for
 
 
 def test_mixed_python_types_in_object_columns(cohort):
@@ -267,7 +272,8 @@ def test_mixed_python_types_in_object_columns(cohort):
     raw["sex"] = pd.Series(["female", "male", 1, None, np.nan, True, "Female ", "", "x"], dtype=object)
     raw["patient_id"] = pd.Series(["a", 1, 1.0, "1", " a", None, True, "b", 2], dtype=object)
     raw["t_stage"] = pd.Series(["T2", 2, None, "T1b", "", " t3a", pd.NA, np.nan, "T4"], dtype=object)
-    same_as_reference(raw)
+    result = same_as_reference(raw)
+    assert len(result.table) + result.n_rejected == result.n_in == len(raw)  # every row accounted for
 
 
 def test_typed_columns_in_other_fields(cohort):
@@ -284,7 +290,8 @@ def test_typed_columns_in_other_fields(cohort):
     raw["recurred"] = pd.array([True, None, False, True, None, False, True, False], dtype="boolean")
     raw["patient_id"] = pd.array(list(range(n)), dtype="Int64")
     raw["ete"] = pd.Categorical([0, 1, 2, None, 1, 1, 0, 0])
-    same_as_reference(raw)
+    result = same_as_reference(raw)
+    assert len(result.table) + result.n_rejected == result.n_in == len(raw)  # every row accounted for
 
 
 def test_extra_fields_and_lacking_fields(cohort):
@@ -309,9 +316,12 @@ def test_extra_fields_and_lacking_fields(cohort):
 
 def test_file_level_errors_are_the_same(cohort):
     raw = as_text(cohort.head(3))
-    same_as_reference(raw.assign(Age="1"), file="f.csv")
-    same_as_reference(raw.drop(columns="sex"), file="f.csv")
-    same_as_reference(raw, units={"activity_gbq": "furlong"})
+    outcomes = [same_as_reference(raw.assign(Age="1"), file="f.csv"),
+                same_as_reference(raw.drop(columns="sex"), file="f.csv"),
+                same_as_reference(raw, units={"activity_gbq": "furlong"})]
+    errors = [o for o in outcomes if isinstance(o, CohortFileError)]
+    assert errors and all("\n" not in str(e) for e in errors)  # file-level problems are one-line errors
+    assert "sex" in str(outcomes[1])
 
 
 def test_derivation_of_raw_tables(cohort):
@@ -380,7 +390,9 @@ def test_any_typed_values_derive_as_the_reference(data, n):
                                         label=name), dtype="boolean")
     table = pd.DataFrame({k: (np.array(v, dtype=float) if isinstance(v, list) else v) for k, v in cols.items()})
     for only in (None, ["ata_risk_2015", "ajcc8_stage"]):
-        _same_frames(add_derived(table, only=only), REF_DERIVE.add_derived(table, only=only))
+        derived = add_derived(table, only=only)
+        _same_frames(derived, REF_DERIVE.add_derived(table, only=only))
+        assert len(derived) == n and set(only or ["ata_risk_2015", "ajcc8_stage"]) <= set(derived.columns)
 
 
 

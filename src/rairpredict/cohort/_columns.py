@@ -36,7 +36,7 @@ try:  # pandas 2.x internals; absent or different elsewhere: the public route be
 except ImportError:  # pragma: no cover - another pandas
     _BLOCKS = False
 
-__all__ = ["column_arrays", "frame_from_arrays", "categorical", "string_array", "as_floats"]
+__all__ = ["ColumnArrays", "column_arrays", "frame_from_arrays", "categorical", "string_array", "as_floats"]
 
 
 def _public_arrays(frame: pd.DataFrame) -> list:
@@ -74,6 +74,27 @@ def column_arrays(frame: pd.DataFrame, *, blocks: bool | None = None) -> list:
 #: Up to this many rows, the float64 columns of a new frame are copied into one 2-D block
 #: (one block to make instead of one per column; the copy is a few bytes per cell).
 STACK_ROWS = 4096
+
+
+class ColumnArrays:
+    """A table's columns as arrays by name, each read once (derivation and scoring's checks read some several times).
+
+    Answers ``name in columns``, ``columns[name]`` (the column's array) and
+    ``len(columns)`` as a DataFrame does, so the ``col_*`` readers take either.
+    """
+
+    def __init__(self, table: pd.DataFrame):
+        self.arrays = dict(zip(table.columns, column_arrays(table)))
+        self.n = len(table)
+
+    def __contains__(self, name) -> bool:
+        return name in self.arrays
+
+    def __getitem__(self, name):
+        return self.arrays[name]
+
+    def __len__(self) -> int:
+        return self.n
 
 
 def frame_from_arrays(columns, arrays: list, index: pd.Index, *, blocks: bool | None = None) -> pd.DataFrame:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort._columns import as_floats, categorical, column_arrays, frame_from_arrays
+from rairpredict.cohort._columns import ColumnArrays, as_floats, categorical, frame_from_arrays
 from rairpredict.cohort.contract import load_contract
 from rairpredict.reference import ajcc, clinical
 
@@ -47,27 +47,6 @@ DOSE_RATE_TIMES_H = {"dose_rate_24h_usv_h": 24.0, "dose_rate_48h_usv_h": 48.0, "
 
 
 # ----------------------------------------------------------------- shared helpers
-class _Columns:
-    """A table's columns as arrays by name, each read once (:func:`add_derived` reads some several times).
-
-    Answers ``name in columns``, ``columns[name]`` (the column's array) and
-    ``len(columns)`` as a DataFrame does, so the ``col_*`` readers take either.
-    """
-
-    def __init__(self, table: pd.DataFrame):
-        self.arrays = dict(zip(table.columns, column_arrays(table)))
-        self.n = len(table)
-
-    def __contains__(self, name) -> bool:
-        return name in self.arrays
-
-    def __getitem__(self, name):
-        return self.arrays[name]
-
-    def __len__(self) -> int:
-        return self.n
-
-
 def _array(column):
     """The array behind a column (a NumPy array for NumPy dtypes); arrays pass as they are."""
     if isinstance(column, pd.Series):
@@ -495,7 +474,7 @@ def _keep_source(derived: np.ndarray, table, name: str, prefer_source: bool = Fa
     return categorical(codes, dtype)
 
 
-def _with_columns(table: pd.DataFrame, columns: _Columns, new: dict) -> pd.DataFrame:
+def _with_columns(table: pd.DataFrame, columns: ColumnArrays, new: dict) -> pd.DataFrame:
     """``table`` with the columns of ``new`` replaced (in place) or added (at the end); the others shared."""
     if not table.columns.is_unique:  # pandas decides which of the same-named columns is meant
         out = table.copy(deep=False)
@@ -551,7 +530,7 @@ def add_derived(table: pd.DataFrame, only=None) -> pd.DataFrame:
     if unknown:
         raise ValueError(f"not derived fields: {sorted(unknown)}; expected some of {list(DERIVED_FIELDS)}")
     # the table's columns are read once and shared with the result; the result is built once
-    columns, new = _Columns(table), {}
+    columns, new = ColumnArrays(table), {}
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if "ln_ratio" in wanted:
             pos, exam = col_float(columns, "ln_positive"), col_float(columns, "ln_examined")

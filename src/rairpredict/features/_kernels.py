@@ -25,10 +25,11 @@ import functools
 import numpy as np
 import pandas as pd
 
+from rairpredict.cohort._columns import as_floats
 from rairpredict.reference.ajcc import COARSE_CATEGORIES
 
 __all__ = ["ORDINAL_LEVELS", "DEFAULT_LOG_TRANSFORM", "ordinal_codes", "as_float", "as_labels", "label_codes",
-           "encode_column", "encoded_names", "impute", "standardize", "expit", "masked_float"]
+           "encode_column", "encoded_names", "impute", "standardize", "expit"]
 
 #: Ordered categories, lowest first. Codes not listed (TX, NX, MX) encode as NaN.
 ORDINAL_LEVELS: dict[str, tuple[str, ...]] = {
@@ -69,27 +70,12 @@ def ordinal_codes(name: str) -> dict[str, float]:
     return dict(zip(labels, values[:-1].tolist()))
 
 
-def masked_float(arr) -> np.ndarray:
-    """A masked (Int64, Float64, boolean) array as float64, NaN where masked.
-
-    ``arr.to_numpy(dtype=float, na_value=np.nan)``, from the array's data and mask
-    directly (pandas' method sets up warning filters per call, ~30 us a column).
-    """
-    try:
-        data, mask = arr._data, arr._mask
-    except AttributeError:  # pragma: no cover - pandas internals changed
-        return arr.to_numpy(dtype=float, na_value=np.nan)
-    out = data.astype(np.float64)
-    out[mask] = np.nan
-    return out
-
-
 def as_float(col) -> np.ndarray:
     """Any numeric / nullable / boolean column (Series or column array) -> float array with NaN."""
     if type(col) is np.ndarray and col.dtype.kind in "fiub":
         return col.astype(float, copy=False)  # what Series.to_numpy(dtype=float) gives
     if isinstance(col, _MASKED):
-        return masked_float(col)
+        return as_floats(col)
     if not isinstance(col, pd.Series):
         col = pd.Series(col, copy=False)
     if isinstance(col.dtype, pd.CategoricalDtype) or col.dtype == object or pd.api.types.is_string_dtype(col):
@@ -100,7 +86,7 @@ def as_float(col) -> np.ndarray:
     if isinstance(col.dtype, np.dtype) and col.dtype.kind in "fiub":
         return col.to_numpy(dtype=float)
     if isinstance(col.array, _MASKED):
-        return masked_float(col.array)
+        return as_floats(col.array)
     return col.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 

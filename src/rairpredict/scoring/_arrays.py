@@ -21,15 +21,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rairpredict.cohort.derive import _Columns
-from rairpredict.features._kernels import masked_float
+from rairpredict.cohort._columns import ColumnArrays, as_floats
 
 __all__ = ["Columns"]
 
 _MASKED = (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)
 
 
-class Columns(_Columns):
+class Columns(ColumnArrays):
     """Name -> column array of a table, read once (derivation's reader), with the scoring checks' answers."""
 
     def __init__(self, table: pd.DataFrame):
@@ -53,5 +52,5 @@ class Columns(_Columns):
         if type(arr) is np.ndarray and arr.dtype.kind in "fiub":
             return arr.astype(np.float64, copy=False)
         if isinstance(arr, _MASKED):
-            return masked_float(arr)
+            return as_floats(arr)
         return pd.to_numeric(self.table[name], errors="coerce").to_numpy(np.float64, na_value=np.nan)

@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 
 from rairpredict.errors import RairpredictError
-from rairpredict.features._kernels import masked_float
+from rairpredict.cohort._columns import as_floats
 
 __all__ = ["input_profile", "model_profile", "check_inputs", "ShiftCounts", "shift_summary", "inputs_absent",
            "format_summary", "write_summary", "summary_path", "InputShiftError", "RARELY_MISSING", "EMPTY_BY_CHANCE",
@@ -132,7 +132,7 @@ def _category_codes(col, cats) -> np.ndarray:
         return _categorical_lookup(col.categories, tuple(cats))[col.codes]  # code -1 (missing): the last entry
     index = {c: i for i, c in enumerate(cats)}
     if isinstance(col, pd.arrays.BooleanArray):
-        v = masked_float(col)
+        v = as_floats(col)
     elif type(col) is np.ndarray and col.dtype.kind == "b":
         v = col.astype(np.float64)
     elif isinstance(col, pd.Series) and pd.api.types.is_bool_dtype(col.dtype):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
 import pandas as pd
@@ -230,3 +231,65 @@ def test_parquet_slice_reads_a_rewritten_file_anew(messy, tmp_path):
     again = next(_parquet_slices(src, 10)).read()
     assert first.column("patient_id").to_pylist() == messy.head(10)["patient_id"].tolist()
     assert again.column("patient_id").to_pylist() == messy.tail(30).head(10)["patient_id"].tolist()
+
+
+def _sigint_state(context, x):
+    return _signal_masks(os.getpid())
+
+
+def _signal_masks(pid: int) -> dict:
+    """SigBlk / SigIgn of a live process, as sets of signal numbers (Linux /proc)."""
+    masks = {}
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            key, _, value = line.partition(":")
+            if key in ("SigBlk", "SigIgn"):
+                bits = int(value, 16)
+                masks[key] = {n for n in range(1, 65) if bits >> (n - 1) & 1}
+    return masks
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux /proc")
+def test_worker_server_and_workers_never_take_ctrl_c_but_the_caller_does(workers_only):
+    import signal
+    from multiprocessing import forkserver
+
+    got = list(ordered_map(_sigint_state, None, iter(range(4)), jobs=2))
+    assert all(signal.SIGINT in m["SigBlk"] and signal.SIGINT in m["SigIgn"] for m in got), got
+    server = forkserver._forkserver._forkserver_pid
+    assert signal.SIGINT in _signal_masks(server)["SigBlk"]
+    assert signal.SIGINT not in _signal_masks(os.getpid())["SigBlk"]  # the caller still gets Ctrl-C
+
+
+_CTRL_C_AT_START = """
+import multiprocessing as mp, sys, time
+from rairpredict.scoring import _parallel
+try:
+    _parallel._start_server(mp.get_context("forkserver"), ["rairpredict.scoring._parallel"])
+    print("spawned", flush=True)  # the server is now importing the scoring stack
+    time.sleep(60)
+except KeyboardInterrupt:
+    print("rairpredict score: interrupted", file=sys.stderr)
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="Linux /proc")
+def test_ctrl_c_while_the_worker_server_imports_prints_one_line(tmp_path):
+    # Regression: the server got Ctrl-C (sent to the whole process group) while importing
+    # pandas and printed a KeyboardInterrupt traceback under the CLI's one-line message.
+    import signal
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    for attempt in range(3):
+        child = subprocess.Popen([sys.executable, "-c", _CTRL_C_AT_START], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
+        assert child.stdout.readline().strip() == "spawned"
+        time.sleep(0.1 * attempt)
+        os.killpg(child.pid, signal.SIGINT)
+        # stderr reaches its end once every holder (the caller and the server) has exited
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 130, err
+        assert err.strip() == "rairpredict score: interrupted", (attempt, err[-800:])

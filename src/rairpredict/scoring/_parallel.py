@@ -13,8 +13,10 @@ input and writes the output.
   memory is bounded by the chunk size whatever the file size. Results come
   back in submission order, so the output is identical to a single process.
 * Workers start from a ``forkserver`` (never ``fork`` from a process whose
-  OpenMP / Arrow threads may be running), ignore SIGINT (the caller handles
-  it) and are terminated when the caller stops early (error, Ctrl-C, SIGTERM).
+  OpenMP / Arrow threads may be running); the server and the workers block
+  and ignore SIGINT from their first instruction (the caller handles it:
+  Ctrl-C reaches the whole process group) and are terminated when the
+  caller stops early (error, Ctrl-C, SIGTERM).
 * Workers die with the caller even when it cannot clean up (SIGKILL, a
   crash): each asks the kernel to kill it when its parent (the worker
   server) dies (Linux ``PR_SET_PDEATHSIG``), and a watcher thread ends it as
@@ -208,11 +210,28 @@ def _start_server(ctx, preload) -> None:
         short = tempfile.mkdtemp(prefix="pymp-", dir="/tmp" if os.path.isdir("/tmp") else None)
         util.Finalize(None, shutil.rmtree, args=(short, True), exitpriority=-100)
         config["tempdir"] = short
+    # The resource tracker first: starting it unblocks SIGINT in this thread (it blocks and
+    # unblocks around its own spawn), which would undo the block below.
+    from multiprocessing import resource_tracker
+
+    resource_tracker.ensure_running()
     os.environ[_SERVER_TMP] = util.get_temp_dir()
+    # The server starts by importing the scoring stack (about a second). A Ctrl-C in that
+    # window would reach it (same process group) before it ignores SIGINT, and it would print
+    # a KeyboardInterrupt traceback. So it starts with SIGINT blocked, as CPython's resource
+    # tracker does (multiprocessing/resource_tracker.py): the mask is inherited through
+    # fork and exec, and stays on in the server and in the workers it forks (the caller
+    # handles Ctrl-C and stops them). Blocked here in this thread only, for the spawn: a
+    # Ctrl-C meanwhile is held pending and raised in the caller as soon as it is unblocked.
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is not None:
+        mask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
         os.environ.pop(_SERVER_TMP, None)
+        if mask is not None:
+            mask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 _LIBC: list = []

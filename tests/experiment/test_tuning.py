@@ -62,3 +62,63 @@ def test_tuned_parameters_and_losses_are_the_same_as_the_plain_objective(small_c
     assert got.best_value == ref.best_value  # bit for bit: the same fits, the same loss
     assert got.best_params == ref.best_params
     assert got.n_pruned == sum(t.state == optuna.trial.TrialState.PRUNED for t in ref.trials)
+
+
+@pytest.fixture
+def optuna_records():
+    """Every record Optuna's handlers would print (its own stderr handler is bound at import time)."""
+    import logging
+
+    class Keep(logging.Handler):
+        def __init__(self):
+            super().__init__()
+            self.records = []
+
+        def emit(self, record):
+            self.records.append(record)
+
+    keep = Keep()
+    logger = logging.getLogger("optuna")
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)  # the library's level (the quiet CLI raises it to ERROR)
+    logger.addHandler(keep)
+    yield keep.records
+    logger.removeHandler(keep)
+    optuna.logging.set_verbosity(level)
+
+
+def test_ctrl_c_in_a_trial_stops_the_study_without_optunas_traceback(small_cohort, monkeypatch, optuna_records):
+    from rairpredict.experiment import tuning
+
+    rows = small_cohort[small_cohort["rair"].notna()].reset_index(drop=True)
+    y = rows["rair"].astype(int).to_numpy()
+    real, calls = tuning.make_classifier, []
+
+    def interrupted_on_the_fourth_fit(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 4:  # the second trial's first fold: Ctrl-C
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tuning, "make_classifier", interrupted_on_the_fourth_fit)
+    with pytest.raises(KeyboardInterrupt):
+        tune(rows, y, features=FEATURES, decision_point="pre_therapy", kind="logistic", trials=5, seed=0)
+    assert [r.getMessage() for r in optuna_records] == []  # neither the traceback nor "failed with value"
+    assert len(calls) == 4  # stopped at once: no later trial ran
+
+
+def test_a_trial_failing_for_another_reason_is_still_logged(small_cohort, monkeypatch, optuna_records):
+    from rairpredict.experiment import tuning
+
+    rows = small_cohort[small_cohort["rair"].notna()].reset_index(drop=True)
+    y = rows["rair"].astype(int).to_numpy()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the objective")
+
+    monkeypatch.setattr(tuning, "make_classifier", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        tune(rows, y, features=FEATURES, decision_point="pre_therapy", kind="logistic", trials=2, seed=0)
+    messages = [r.getMessage() for r in optuna_records]
+    assert any(m.startswith("Trial 0 failed with parameters") for m in messages), messages
+    assert any(r.exc_info and isinstance(r.exc_info[1], RuntimeError) for r in optuna_records)

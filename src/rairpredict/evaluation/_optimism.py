@@ -117,9 +117,11 @@ def optimism_corrected(fit_predict: Callable, X, y, n_boot: int = 200, seed=None
     if n_jobs == 1:
         reps = [_replicate(fit_predict, X, y, idx) for idx in samples]
     else:
-        from joblib import Parallel, delayed
+        from joblib import delayed
 
-        reps = Parallel(n_jobs=n_jobs)(delayed(_replicate)(fit_predict, X, y, idx) for idx in samples)
+        from rairpredict._workers import run_in_workers
+
+        reps = run_in_workers(n_jobs, (delayed(_replicate)(fit_predict, X, y, idx) for idx in samples))
     opt = {k: [r[k] for r in reps] for k in apparent}
     rows = {}
     for k, vals in opt.items():

@@ -22,7 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import optuna
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
+
+from rairpredict._workers import run_in_workers
 
 from rairpredict.evaluation import cox_partial_loglik
 from rairpredict.features import make_preprocessor
@@ -112,9 +114,9 @@ def cross_validate_survival(table: pd.DataFrame, time, event, cfg, kind: str, *,
     trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
     splits = survival_splits(event, folds=v["outer_folds"], repeats=v["repeats"], seed=v["seed"], groups=groups)
     start = _time.perf_counter()
-    results = Parallel(n_jobs=n_jobs)(
+    results = run_in_workers(n_jobs, (
         delayed(_one_fold)(table, time, event, tr, te, cfg, kind, trials, v["seed"] + i, horizons, groups)
-        for i, (_, tr, te) in enumerate(splits))
+        for i, (_, tr, te) in enumerate(splits)))
     lp = np.full((v["repeats"], len(time)), np.nan)
     risk = np.full((v["repeats"], len(time), len(horizons)), np.nan)
     params = []

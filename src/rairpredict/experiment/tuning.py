@@ -14,6 +14,7 @@ Examples
 """
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -29,6 +30,36 @@ from rairpredict.models.stack import STACK_BASES, STACKED, join_params
 __all__ = ["suggest_params", "search_space_names", "tune", "stored_study", "study_result", "TuningResult"]
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+
+class _QuietOnCtrlC(logging.Filter):
+    """Drop Optuna's two records of a trial stopped by Ctrl-C (its traceback, then "failed with value None").
+
+    The CLI reports the interruption in one line; a trial that fails for any
+    other reason is still logged (and its error raised).
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._trial: str | None = None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        message = record.getMessage()
+        if isinstance(exc, KeyboardInterrupt) and message.startswith("Trial "):
+            self._trial = message.split()[1]
+            return False
+        if self._trial is not None and message.startswith(f"Trial {self._trial} failed with value"):
+            self._trial = None
+            return False
+        return True
+
+
+# The logger Optuna's optimisation loop writes to (optuna/study/_optimize.py); a filter on
+# the logger itself, since records reach Optuna's handler without passing its parents' filters.
+_OPTIMIZE_LOGGER = logging.getLogger("optuna.study._optimize")
+if not any(isinstance(f, _QuietOnCtrlC) for f in _OPTIMIZE_LOGGER.filters):
+    _OPTIMIZE_LOGGER.addFilter(_QuietOnCtrlC())
 
 
 def _boosted_trees(trial: optuna.Trial, *, max_depth, learning_rate, colsample: bool) -> dict:

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
+from joblib import delayed
+
+from rairpredict._workers import run_in_workers
 from rairpredict.experiment.tuning import tune
 from rairpredict.models.risk_model import fit_risk_model
 from rairpredict.models.stack import STACKED
@@ -89,10 +91,10 @@ def cross_validate_model(table: pd.DataFrame, y, cfg, kind: str, *, trials: int 
     trials = int(cfg.tuning.get("trials", 10) if trials is None else trials)
     splits = outer_splits(y, folds=v["outer_folds"], repeats=v["repeats"], seed=v["seed"], groups=groups)
     start = time.perf_counter()
-    results = Parallel(n_jobs=n_jobs)(
+    results = run_in_workers(n_jobs, (
         delayed(_one_fold)(table, y, tr, te, cfg, kind, trials, v["seed"] + i, groups)
         for i, (r, tr, te) in enumerate(splits)
-    )
+    ))
     proba = np.full((v["repeats"], len(y)), np.nan)
     params, tuning_s = [], 0.0
     for (r, _, _), (te, p, fold_params, t_s, _) in zip(splits, results):

@@ -1,0 +1,69 @@
+"""Ctrl-C during `rairpredict train`, with a real CLI process, real worker processes and a real SIGINT.
+
+The terminal sends SIGINT to the whole foreground process group: the CLI and
+its joblib workers (outer folds, optimism replicates). The run must end with
+exit status 130 and the CLI's one-line message, without a traceback from a
+worker or from Optuna, and leave no worker process behind.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+
+import pytest
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc process scan")
+
+
+def _marked(marker: str) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if marker.encode() not in fh.read():
+                    continue
+            with open(f"/proc/{entry}/stat") as fh:
+                if fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
+                    continue
+        except OSError:
+            continue
+        found.append(int(entry))
+    return found
+
+
+@pytest.mark.parametrize("after", [4.0, 9.0])  # seconds after the workers started: fitting, in Optuna's trials
+def test_ctrl_c_during_training_prints_one_line_and_leaves_no_worker(tmp_path, after):
+    marker = f"RAIRPREDICT_TEST_RUN_{uuid.uuid4().hex}"
+    env = {**os.environ, marker: "1", "RAIRPREDICT_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "rairpredict", "train", "--config", "rair", "--n", "1500", "--trials", "6",
+           "--no-tracking"]
+    child = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_marked(marker)) < 3 and child.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the CLI and two outer-fold workers
+        assert child.poll() is None, child.stderr.read()[-800:]
+        time.sleep(after)
+        os.killpg(child.pid, signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+        deadline = time.monotonic() + 15
+        while _marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        left = _marked(marker)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for pid in _marked(marker):
+            os.kill(pid, signal.SIGKILL)
+    assert child.returncode == 130, err[-1500:]
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err and "failed" not in err, err[-1500:]
+    assert err.strip().splitlines()[-1] == "rairpredict train: interrupted", err[-800:]
+    assert left == [], f"{len(left)} worker processes left"

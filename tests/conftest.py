@@ -38,3 +38,30 @@ def timed_rair_cohort():
     known = out["event"].notna().to_numpy()
     return (table[known].reset_index(drop=True), out.loc[known, "time"].to_numpy(),
             out.loc[known, "event"].to_numpy(bool))
+
+
+def _marked_processes(marker: str) -> list[int]:
+    """Live (not zombie) processes whose environment holds ``marker`` (Linux /proc)."""
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as fh:
+                if marker.encode() not in fh.read():
+                    continue
+            with open(f"/proc/{entry}/stat") as fh:
+                state = fh.read().rsplit(")", 1)[1].split()[0]
+        except OSError:  # gone meanwhile, or not ours
+            continue
+        if state not in ("Z", "X"):
+            found.append(int(entry))
+    return found
+
+
+@pytest.fixture
+def marked_processes():
+    """``scan(marker)``: pids of the live processes a test started with ``marker`` in their environment."""
+    return _marked_processes

@@ -19,26 +19,9 @@ import pytest
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc process scan")
 
 
-def _marked(marker: str) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as fh:
-                if marker.encode() not in fh.read():
-                    continue
-            with open(f"/proc/{entry}/stat") as fh:
-                if fh.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                    continue
-        except OSError:
-            continue
-        found.append(int(entry))
-    return found
-
-
 @pytest.mark.parametrize("after", [4.0, 9.0])  # seconds after the workers started: fitting, in Optuna's trials
-def test_ctrl_c_during_training_prints_one_line_and_leaves_no_worker(tmp_path, after):
+def test_ctrl_c_during_training_prints_one_line_and_leaves_no_worker(marked_processes, tmp_path, after):
+    _marked = marked_processes
     marker = f"RAIRPREDICT_TEST_RUN_{uuid.uuid4().hex}"
     env = {**os.environ, marker: "1", "RAIRPREDICT_HOME": str(tmp_path / "home")}
     cmd = [sys.executable, "-m", "rairpredict", "train", "--config", "rair", "--n", "1500", "--trials", "6",

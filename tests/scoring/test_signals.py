@@ -29,25 +29,6 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/p
 REPEATS = 2  # x 3 signals: six real runs; more catch more races but cost ~10 s each
 
 
-def _marked(marker: str) -> list[int]:
-    """Live (not zombie) processes whose environment holds ``marker``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/environ", "rb") as fh:
-                if marker.encode() not in fh.read():
-                    continue
-            with open(f"/proc/{entry}/stat") as fh:
-                state = fh.read().rsplit(")", 1)[1].split()[0]
-        except OSError:  # gone meanwhile, or not ours
-            continue
-        if state not in ("Z", "X"):
-            found.append(int(entry))
-    return found
-
-
 @pytest.fixture(scope="module")
 def big_input(tmp_path_factory):
     table = simulate_cohort(6000, 3)
@@ -56,7 +37,7 @@ def big_input(tmp_path_factory):
     return path
 
 
-def _run_and_signal(model_path, src, tmp_path, how: str, attempt: int):
+def _run_and_signal(_marked, model_path, src, tmp_path, how: str, attempt: int):
     run = tmp_path / f"{how}-{attempt}"
     out_dir = run / "out"
     out_dir.mkdir(parents=True)
@@ -103,10 +84,10 @@ def _run_and_signal(model_path, src, tmp_path, how: str, attempt: int):
 
 @pytest.mark.parametrize("how,expected", [("SIGKILL", -signal.SIGKILL), ("SIGTERM", 128 + signal.SIGTERM),
                                           ("SIGINT", 130)])
-def test_signal_leaves_no_process_no_file(model_path, big_input, tmp_path, how, expected):
+def test_signal_leaves_no_process_no_file(marked_processes, model_path, big_input, tmp_path, how, expected):
     before = big_input.read_bytes()
     for attempt in range(REPEATS):
-        code, stopped, left, outputs, temps, err = _run_and_signal(model_path, big_input, tmp_path, how, attempt)
+        code, stopped, left, outputs, temps, err = _run_and_signal(marked_processes, model_path, big_input, tmp_path, how, attempt)
         assert code == expected, (attempt, code, err[-1000:])
         assert stopped < 10, (attempt, stopped)  # ends within seconds
         assert left == [], f"attempt {attempt}: {len(left)} orphaned processes"

@@ -161,3 +161,93 @@ def test_deep_trees_with_more_than_64_internal_nodes():
     assert max(len(f) for f in explainer.node_features_) > 64  # multi-word pattern codes
     ref = model.get_booster().predict(xgb.DMatrix(X), pred_contribs=True)
     assert np.array_equal(explainer.contributions(X, chunk_size=1000), ref)
+
+
+def _counting(explainer):
+    """Count the explainer's XGBoost calls (one per tree with new patterns per call of contributions)."""
+    calls = []
+    explain_new = explainer._explain_new
+
+    def counted(t, reps):
+        calls.append(len(reps))
+        return explain_new(t, reps)
+
+    explainer._explain_new = counted
+    return calls
+
+
+@pytest.mark.parametrize(("depth", "n_trees", "kw"), [(4, 60, {}), (9, 4, {"min_child_weight": 0.1})])
+def test_adopted_tables_give_the_same_bits_without_xgboost_for_seen_rows(depth, n_trees, kw):
+    import pickle
+
+    X, y = _data(3000, seed=7)
+    model = _fit(X, y, depth, n_trees, **kw)
+    booster = model.get_booster()
+    seen, unseen = X[:2000], X[2000:]
+    warm = PatternTreeShap(model)
+    phi_seen = warm.contributions(seen)
+    state = pickle.loads(pickle.dumps(warm.tables_state()))  # as a worker gets it
+    known = sum(warm.table_sizes())
+    # compact: per tree the patterns seen, not the 2**n dense slot arrays
+    assert sum(len(codes) for codes, _, _ in state["tables"]) == known > 0
+    if depth == 9:
+        assert not any(tab.dense for tab in warm._tables)  # the dictionary-keyed tables travel too
+
+    cold = PatternTreeShap(model)
+    calls = _counting(cold)
+    assert cold.adopt_tables(state) == known and cold.table_sizes() == warm.table_sizes()
+    assert np.array_equal(cold.contributions(seen), phi_seen)
+    assert calls == []  # every pattern of these rows came with the tables
+    assert cold.adopt_tables(state) == 0  # adopting again adds nothing
+    phi = cold.contributions(X)  # new rows: only their new patterns go to XGBoost
+    assert calls and sum(calls) == sum(cold.table_sizes()) - known
+    assert np.array_equal(phi, booster.predict(xgb.DMatrix(X), pred_contribs=True))
+    assert np.array_equal(phi[2000:], PatternTreeShap(model).contributions(unseen))
+
+
+def test_tables_of_another_model_are_refused():
+    X, y = _data(1000, seed=8)
+    mine, other = _fit(X, y, 3, 20), _fit(X, ~y, 3, 20)  # same shape, other trees
+    theirs = PatternTreeShap(other)
+    theirs.contributions(X)
+    explainer = PatternTreeShap(mine)
+    with pytest.raises(ValueError, match="pattern tables of another model"):
+        explainer.adopt_tables(theirs.tables_state())
+    fewer = PatternTreeShap(_fit(X, y, 3, 19))
+    fewer.contributions(X)
+    with pytest.raises(ValueError, match="19 trees, 8 features"):
+        explainer.adopt_tables(fewer.tables_state())
+    narrower = PatternTreeShap(_fit(X[:, :5], y, 3, 20))
+    narrower.contributions(X[:, :5])
+    with pytest.raises(ValueError, match="20 trees, 5 features"):
+        explainer.adopt_tables(narrower.tables_state())
+    assert sum(explainer.table_sizes()) == 0  # nothing of a refused snapshot is kept
+    same = PatternTreeShap(mine)
+    same.contributions(X[:100])
+    assert explainer.adopt_tables(same.tables_state()) == sum(same.table_sizes())
+
+
+def test_snapshots_taken_while_tables_fill_are_whole():
+    import threading
+    import time
+
+    X, y = _data(4000, seed=9)
+    model = _fit(X, y, 4, 40)
+    explainer = PatternTreeShap(model)
+    blocks = np.array_split(X, 20)
+    snapshots = []
+    filler = threading.Thread(target=lambda: [explainer.contributions(b) for b in blocks])
+    filler.start()
+    while filler.is_alive():
+        snapshots.append(explainer.tables_state())
+        time.sleep(0.002)
+    filler.join()
+    snapshots.append(explainer.tables_state())
+    for state in snapshots:
+        for codes, slots, values in state["tables"]:
+            # every pattern points at a published column, and every column has its pattern
+            assert len(codes) == len(slots) == values.shape[1]
+            assert np.array_equal(np.sort(slots), np.arange(values.shape[1]))
+    adopter = PatternTreeShap(model)
+    adopter.adopt_tables(snapshots[len(snapshots) // 2])
+    assert np.array_equal(adopter.contributions(X), explainer.contributions(X))

@@ -293,3 +293,62 @@ def test_ctrl_c_while_the_worker_server_imports_prints_one_line(tmp_path):
         _, err = child.communicate(timeout=60)
         assert child.returncode == 130, err
         assert err.strip() == "rairpredict score: interrupted", (attempt, err[-800:])
+
+
+_EXPLAINED: list = []  # in a worker: XGBoost calls of its explainer
+
+
+def _score_counted(context, item):
+    """``_score_chunk``, reporting who scored it, the explainer's XGBoost calls and its table size."""
+    import multiprocessing
+    import time
+
+    from rairpredict.scoring._file import _score_chunk
+    from rairpredict.scoring._frame import tree_explainer
+
+    caller = multiprocessing.parent_process() is None
+    explainer = tree_explainer(context["model"])
+    if caller:
+        time.sleep(0.2)  # slow, so the workers start while the caller helps
+    elif not _EXPLAINED:
+        explain_new = explainer._explain_new
+        _EXPLAINED.append(0)
+
+        def counted(t, reps):
+            _EXPLAINED[0] += 1
+            return explain_new(t, reps)
+
+        explainer._explain_new = counted
+    before = _EXPLAINED[0] if _EXPLAINED else 0
+    kind, offset, rows, out, rejects, shift = _score_chunk(context, item)
+    calls = (_EXPLAINED[0] if _EXPLAINED else 0) - before
+    return caller, os.getpid(), calls, sum(explainer.table_sizes()), list(out["probability"])
+
+
+@pytest.mark.parametrize("ship", [True, False])
+def test_workers_start_with_the_callers_tables(xgb_model, cohort, ship):
+    from rairpredict.cohort.validate import REJECT_COLUMNS
+    from rairpredict.scoring._file import _ships_tables, _with_tables
+
+    table = cohort[0].head(300)  # above SMALL_BATCH: explained by the pattern tables
+    item = ("mapped", (table, pd.DataFrame(columns=REJECT_COLUMNS)), 0, len(table))
+    context = {"model": xgb_model, "explain": 3, "with_inputs": False, "parquet": False}
+    assert _ships_tables(xgb_model, 3)
+    got = list(ordered_map(_score_counted, context, iter([item] * 24), jobs=2,
+                           worker_context=_with_tables if ship else None))
+    assert all(probs == got[0][4] for *_, probs in got)  # the same rows, the same scores everywhere
+    assert got[0][0] and got[0][3] > 0  # the caller scored the first chunk, filling its tables
+    workers = {pid: calls for caller, pid, calls, _, _ in reversed(got) if not caller}  # each one's first chunk
+    assert workers, "no chunk reached a worker"
+    if ship:  # the rows were all seen by the caller: its patterns came with the context
+        assert all(calls == 0 for calls in workers.values()), workers
+        assert {size for caller, _, _, size, _ in got if not caller} == {got[0][3]}
+    else:  # the control: a worker left to itself builds the tables again
+        assert all(calls > 0 for calls in workers.values()), workers
+
+
+def test_tables_shipped_only_for_tree_explanations(xgb_model, logistic_model):
+    from rairpredict.scoring._file import _ships_tables
+
+    assert _ships_tables(xgb_model, 3) and not _ships_tables(xgb_model, 0)
+    assert not _ships_tables(logistic_model, 3)

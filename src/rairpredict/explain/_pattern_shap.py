@@ -17,7 +17,11 @@ float32 values are added in the same order, so the result is *bit-identical*
 to ``booster.predict(DMatrix(X), pred_contribs=True)``. ``dtype=np.float64``
 adds the same per-tree values in float64 instead (closer to the exact sum,
 differing from XGBoost's float32 sum by its rounding, about
-``n_trees * eps32 * |contribution|``). Tables are cached across calls.
+``n_trees * eps32 * |contribution|``). Tables are cached across calls, and can
+be handed to another process: :meth:`PatternTreeShap.tables_state` takes a
+compact snapshot (per tree, the patterns seen and their contributions),
+:meth:`PatternTreeShap.adopt_tables` installs it in an explainer of the same
+model, which then calls XGBoost only for patterns the snapshot lacks.
 
 Only numeric splits of single-output ``gbtree`` models are handled (the
 project's features are numeric); a categorical split, ``dart``,
@@ -25,6 +29,7 @@ project's features are numeric); a categorical split, ``dart``,
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -87,6 +92,27 @@ class _TreeTable:
         self.values = np.concatenate([self.values, phi], axis=1)
         return np.arange(start, start + phi.shape[1], dtype=np.int32)
 
+    def patterns(self) -> tuple:
+        """(codes, slots) of the patterns seen: int codes for a dense table, else keys."""
+        if self.dense:
+            codes = np.flatnonzero(self.slot >= 0)
+            return codes.astype(np.uint16 if len(self.slot) <= 1 << 16 else np.uint32), self.slot[codes]
+        return list(self.known), np.fromiter(self.known.values(), np.int32, len(self.known))
+
+    def merge(self, codes, slots: np.ndarray, values: np.ndarray) -> int:
+        """Add the patterns of ``codes`` this table lacks, with their columns of ``values``; return how many."""
+        if self.dense:
+            codes = np.asarray(codes, dtype=np.int64)
+            new = self.slot[codes] < 0
+            if new.any():
+                self.slot[codes[new]] = self.add(values[:, slots[new]])
+            return int(new.sum())
+        new = [i for i, key in enumerate(codes) if key not in self.known]
+        if new:
+            added = self.add(values[:, slots[new]])
+            self.known.update((codes[i], int(slot)) for i, slot in zip(new, added))
+        return len(new)
+
 
 class PatternTreeShap:
     """Exact TreeSHAP contributions of an XGBoost model by split-pattern lookup.
@@ -116,6 +142,9 @@ class PatternTreeShap:
         default (missing) direction.
     tree_features_ : list of ndarray
         Per tree, the sorted features it splits on.
+    fingerprint_ : str
+        SHA-256 of the model's JSON and ``n_trees_``: which model a
+        :meth:`tables_state` snapshot belongs to.
 
     Examples
     --------
@@ -137,7 +166,8 @@ class PatternTreeShap:
         import xgboost as xgb
 
         booster = _booster(self.model)
-        raw = json.loads(booster.save_raw(raw_format="json"), parse_float=_FLOAT_TAG.__add__)
+        text = booster.save_raw(raw_format="json")
+        raw = json.loads(text, parse_float=_FLOAT_TAG.__add__)
         learner = raw["learner"]
         gb = learner["gradient_booster"]
         if gb.get("name") != "gbtree":
@@ -156,6 +186,8 @@ class PatternTreeShap:
         self.feature_names_in_ = booster.feature_names
         self.n_trees_ = len(trees)
         self.base_score_ = _parse_base_score(mparam["base_score"])
+        # The whole model text and the trees used: tables are only valid for the very same trees.
+        self.fingerprint_ = hashlib.sha256(bytes(text) + b"|%d" % self.n_trees_).hexdigest()
         self.node_features_, self.node_thresholds_, self.node_default_left_ = [], [], []
         self.tree_features_ = []
         for t, tree in enumerate(trees):
@@ -358,10 +390,88 @@ class PatternTreeShap:
             tab = self._tables[t]
             new = np.flatnonzero((reps[t] >= 0) & (tab.slot < 0))
             if new.size:
-                tab.slot[new] = tab.add(self._explain_new(t, X[reps[t][new]]))
+                phi = self._explain_new(t, X[reps[t][new]])  # XGBoost outside the lock: trees in parallel
+                with self._lock:  # published whole: a snapshot or another caller never sees half of it
+                    tab.merge(new, np.arange(len(new)), phi)
 
         list(pool.map(mark, parts))
         list(pool.map(fill, dense))
+
+    # -- sharing the tables ----------------------------------------------------
+    def tables_state(self) -> dict:
+        """A compact, picklable snapshot of the pattern tables, for :meth:`adopt_tables`.
+
+        Per tree: the codes of the patterns seen, their slots and the
+        contributions matrix (features used, slots); not the dense slot
+        arrays (``2**n_internal`` entries). Taken under the explainer's lock,
+        so a concurrent :meth:`contributions` never leaves it half-filled.
+
+        Returns
+        -------
+        dict
+            ``fingerprint``, ``n_trees``, ``n_features`` and ``tables``
+            (per tree a tuple ``(codes, slots, values)``).
+
+        Examples
+        --------
+        >>> import numpy as np, xgboost as xgb
+        >>> X = np.random.default_rng(0).normal(size=(400, 3))
+        >>> m = xgb.XGBClassifier(n_estimators=5, max_depth=2).fit(X, X[:, 0] > 0)
+        >>> warm = PatternTreeShap(m)
+        >>> phi = warm.contributions(X)
+        >>> cold = PatternTreeShap(m)
+        >>> cold.adopt_tables(warm.tables_state()) > 0
+        True
+        >>> bool(np.array_equal(cold.contributions(X), phi))
+        True
+        """
+        with self._lock:
+            tables = []
+            for tab in self._tables:
+                codes, slots = tab.patterns()
+                tables.append((codes, slots, tab.values))  # values are replaced, never written in place
+        return {"fingerprint": self.fingerprint_, "n_trees": self.n_trees_,
+                "n_features": self.n_features_in_, "tables": tables}
+
+    def adopt_tables(self, state: dict) -> int:
+        """Add the patterns of a :meth:`tables_state` snapshot that this explainer has not seen.
+
+        The contributions are then those the snapshot's explainer computed
+        with XGBoost for the same trees, so results stay bit-identical; only
+        patterns in neither table are sent to XGBoost later.
+
+        Parameters
+        ----------
+        state : dict
+            A snapshot of an explainer of the same model.
+
+        Returns
+        -------
+        int
+            Patterns added (all trees).
+
+        Raises
+        ------
+        ValueError
+            The snapshot belongs to another model (other trees, tree count
+            or feature count).
+        """
+        theirs = (state.get("n_trees"), state.get("n_features"), state.get("fingerprint"))
+        if theirs != (self.n_trees_, self.n_features_in_, self.fingerprint_):
+            raise ValueError(
+                f"pattern tables of another model ({theirs[0]} trees, {theirs[1]} features, "
+                f"fingerprint {str(theirs[2])[:12]}) cannot serve this one ({self.n_trees_} trees, "
+                f"{self.n_features_in_} features, fingerprint {self.fingerprint_[:12]})"
+            )
+        added = 0
+        with self._lock:
+            for tab, (codes, slots, values) in zip(self._tables, state["tables"]):
+                added += tab.merge(codes, np.asarray(slots, np.int32), np.asarray(values, np.float32))
+        return added
+
+    def table_sizes(self) -> list[int]:
+        """Patterns known per tree (how much of the tables is filled)."""
+        return [tab.values.shape[1] for tab in self._tables]
 
     def margin(self, X, nthread: int = 2, chunk_size: int = 65_536) -> np.ndarray:
         """Row sums of the contributions (float64): the model margin (log-odds)."""

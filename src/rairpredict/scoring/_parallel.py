@@ -7,7 +7,8 @@ are scored by ``jobs`` worker processes while the calling process reads the
 input and writes the output.
 
 * Each worker gets the model once (pool initializer), so the cached
-  :class:`~rairpredict.explain.PatternTreeShap` tables serve all its chunks;
+  :class:`~rairpredict.explain.PatternTreeShap` tables serve all its chunks
+  (and ``worker_context`` can hand it the caller's tables, warm from the first chunk);
   its explainer, BLAS and OpenMP threads are ``cores // jobs`` so the cores are not oversubscribed.
 * At most ``jobs + 1`` chunks are in flight (submitted and not yet taken back):
   memory is bounded by the chunk size whatever the file size. Results come
@@ -275,7 +276,7 @@ def _ready() -> bool:
 HELP_WHILE_STARTING = True
 
 
-def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
+def ordered_map(fn, context, items, *, jobs: int = 1, preload=(), worker_context=None):
     """Yield ``fn(context, item)`` for every item, in order, computed by ``jobs`` processes.
 
     ``fn`` must be a module-level function; ``context`` (e.g. the model) is sent
@@ -284,7 +285,19 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
     Until the first worker is ready, items are computed in this process (see
     :data:`HELP_WHILE_STARTING`): the start-up costs no idle seconds, and an
     input of a few small items never waits for the workers at all.
+    ``worker_context``: optional ``callable(context) -> context``. When given
+    (and this process helps while the workers start), the workers are started
+    only once this process has computed the first item, and get the context
+    the callable returns then (e.g. with caches that item warmed, which the
+    workers would otherwise each build again). The worker server is started
+    at once either way, so its imports overlap that first item.
     Close the generator (or exhaust it) to release the workers.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> list(ordered_map(add, 10, iter([1, 2, 3])))
+    [11, 12, 13]
     """
     if jobs <= 1:
         for item in items:
@@ -297,13 +310,12 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
     _start_server(ctx, [__name__, fn.__module__, *preload])
     import os
 
-    executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx,
-                                   initializer=_init_worker, initargs=(fn, context, threads, os.getpid()))
+    pool: list = []  # [executor, starter thread] once the workers are being started
     pending: deque = deque()
     pings: list = []
     failed: list = []
 
-    def start_workers():
+    def start_workers(executor):
         # One no-op per worker: the pool starts them (it spawns on submit), and the first one
         # done says a worker is ready for real work. In a thread: a submit that spawns waits
         # until the server has imported the scoring stack.
@@ -312,21 +324,34 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
         except BaseException as exc:  # noqa: BLE001 - e.g. a worker killed by Ctrl-C as it started
             failed.append(exc)  # raised by the caller if it needs the workers, never printed here
 
-    starter = threading.Thread(target=start_workers, name="start-workers", daemon=True)
-    starter.start()
+    def launch(shipped):
+        executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                                       initargs=(fn, shipped, threads, os.getpid()))
+        pool.append(executor)
+        starter = threading.Thread(target=start_workers, args=(executor,), name="start-workers", daemon=True)
+        starter.start()
+        pool.append(starter)
+
+    helping = HELP_WHILE_STARTING
+    if not (helping and worker_context is not None):
+        launch(context)
     finished = False
-    started = not HELP_WHILE_STARTING
+    started = not helping
     try:
         helped = False
         for item in items:
-            started = started or (not starter.is_alive() and any(p.done() for p in pings))
+            started = started or (len(pool) == 2 and not pool[1].is_alive() and any(p.done() for p in pings))
             if not started:  # nothing submitted yet, so this result is next in order
                 helped = True
-                yield fn(context, item)
+                result = fn(context, item)
+                if not pool:  # after the first item: its warm caches go to the workers
+                    launch(worker_context(context))
+                yield result
                 continue
             if helped:
                 helped = False
                 trim_heap()
+            executor, starter = pool
             starter.join()
             if failed:
                 raise failed[0]
@@ -337,8 +362,10 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=()):
             yield _unwrap(pending.popleft().result())
         finished = True
     finally:
-        starter.join()  # (the pool's processes are all known only once it is done)
-        if finished and started:
-            executor.shutdown(wait=True)
-        else:
-            _stop(executor)
+        if pool:
+            executor, starter = pool
+            starter.join()  # (the pool's processes are all known only once it is done)
+            if finished and started:
+                executor.shutdown(wait=True)
+            else:
+                _stop(executor)

@@ -7,8 +7,8 @@ archive), each run in a fresh subprocess, interleaved (baseline j1, j2, now
 j1, j2; ``--repeat`` rounds). Prints per run the wall seconds and CPU seconds
 of the scoring process (``RUSAGE_SELF``: for ``jobs=1`` all the work; for
 ``jobs=2`` the caller's share only) and of all its processes (the worker
-server and workers included, by ``RUSAGE_CHILDREN`` once the server is
-stopped), then per tree the mean wall of each ``jobs``, the speed-up, the
+server and workers included: the server's CPU and its reaped children's, from
+``/proc``), then per tree the mean wall of each ``jobs``, the speed-up, the
 2-core bound (half of ``jobs=1``'s CPU seconds: the best ``jobs=2`` can do on
 2 cores without doing less work) and ``jobs=2``'s total CPU (half of it is
 its own wall-time floor on 2 cores; it counts less than wall time on a
@@ -47,11 +47,16 @@ score_file(model, sys.argv[2], sys.argv[3], explain=3, jobs=int(sys.argv[4]), pr
 wall = time.perf_counter() - t0
 cpu1 = resource.getrusage(resource.RUSAGE_SELF)
 cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-# The worker server reaps the workers; once it is stopped and reaped, RUSAGE_CHILDREN holds them all.
+# The worker server has reaped the workers: its own CPU and its children's (Linux /proc).
+import os
 from multiprocessing import forkserver
-forkserver._forkserver._stop()
-kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"wall": wall, "cpu": cpu, "all": cpu + kids.ru_utime + kids.ru_stime}))
+server = getattr(forkserver._forkserver, "_forkserver_pid", None)
+others = 0.0
+if server is not None:
+    with open(f"/proc/{server}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    others = sum(int(v) for v in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+print(json.dumps({"wall": wall, "cpu": cpu, "all": cpu + others}))
 """
 
 

@@ -144,21 +144,24 @@ def run_final_study(cfg, *, kind: str = "xgboost", trials: int, n=None, seed=Non
 
 
 def _final_params(data: TargetData, cfg, kind: str, trials: int, storage: str | None,
-                  use_stored_study: bool) -> tuple[dict, dict, float]:
-    """(best parameters, what tuned them, seconds). Only reproducible facts go in the second item."""
+                  use_stored_study: bool) -> tuple[dict, dict, float, "np.ndarray | None"]:
+    """(best parameters, what tuned them, seconds, the best trial's inner margins if this run computed them).
+
+    Only reproducible facts go in the second item."""
     name = _study_name(cfg, kind, data)
     if use_stored_study:
         res = stored_study(storage or default_optuna_storage(), name, kind)
         source = "stored study (extended by `rairpredict tune`)"
     elif trials <= 0:
-        return {}, {"source": "library defaults (no tuning)", "trials": 0}, 0.0
+        return {}, {"source": "library defaults (no tuning)", "trials": 0}, 0.0, None
     else:
         res = tune(data.table, data.y, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
                    trials=trials, inner_folds=cfg.validation["inner_folds"], seed=cfg.validation["seed"],
                    storage=None, study_name=name, groups=data.groups)
         source = f"fresh Optuna study (TPE, seed {cfg.validation['seed']})"
     return res.best_params, {"source": source, "study_name": res.study_name, "trials": res.n_trials,
-                             "pruned": res.n_pruned, "best_inner_cv_logloss": res.best_value}, res.seconds
+                             "pruned": res.n_pruned, "best_inner_cv_logloss": res.best_value}, res.seconds, \
+        res.inner_margins
 
 
 @single_blas_thread
@@ -255,15 +258,15 @@ def train_target(cfg, *, n: int | None = None, seed: int | None = None, table: p
     subgroups = _subgroups(data, oof[final_model][0])
 
     # -- final model on all rows
-    params, tuning_info, timing["final_tuning_seconds"] = _final_params(data, cfg, final_model, trials,
-                                                                         optuna_storage, use_stored_study)
+    params, tuning_info, timing["final_tuning_seconds"], margins = _final_params(
+        data, cfg, final_model, trials, optuna_storage, use_stored_study)
     tuning_info["summary"] = _tuning_text(tuning_info)
     log(f"[{cfg.name}] final {final_model}: parameters from {tuning_info['summary']}")
     model = fit_risk_model(data.table, data.y, features=list(cfg.features), decision_point=cfg.decision_point,
                            kind=final_model, params=params, seed=cfg.validation["seed"],
                            inner_folds=cfg.validation["inner_folds"], target=cfg.name, label=cfg.label,
                            bands=cfg.bands, band_names=cfg.band_names, threshold=cfg.threshold,
-                           groups=data.groups)
+                           groups=data.groups, inner_margins=margins)
 
     fit_predict = whole_process_fit_predict(cfg, final_model, trials, params, grouped=data.groups is not None)
     # several courses per patient: the bootstrap resamples patients
@@ -392,12 +395,15 @@ def whole_process_fit_predict(cfg, kind: str, trials: int, params: dict, grouped
     patient's courses (and a bootstrap's copies of them) together."""
     def fit_predict(X_tr, y_tr, X_ev):
         groups = patient_groups(X_tr) if grouped else None
-        p_rep = (tune(X_tr, y_tr, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
-                      trials=trials, inner_folds=cfg.validation["inner_folds"],
-                      seed=cfg.validation["seed"], groups=groups).best_params if trials > 0 else params)
+        p_rep, margins = params, None
+        if trials > 0:
+            res = tune(X_tr, y_tr, features=cfg.features, decision_point=cfg.decision_point, kind=kind,
+                       trials=trials, inner_folds=cfg.validation["inner_folds"],
+                       seed=cfg.validation["seed"], groups=groups)
+            p_rep, margins = res.best_params, res.inner_margins
         m = fit_risk_model(X_tr, y_tr, features=list(cfg.features), decision_point=cfg.decision_point,
                            kind=kind, params=p_rep, seed=cfg.validation["seed"],
-                           inner_folds=cfg.validation["inner_folds"], groups=groups)
+                           inner_folds=cfg.validation["inner_folds"], groups=groups, inner_margins=margins)
         return m.predict_risk(X_ev)
     return fit_predict
 

@@ -23,7 +23,7 @@ import optuna
 import pandas as pd
 
 from rairpredict.features import make_preprocessor
-from rairpredict.models.risk_model import make_classifier
+from rairpredict.models.risk_model import calibration_method, make_classifier, proba_margin
 from rairpredict.models.splits import n_splits_for, stratified_folds
 from rairpredict.models.stack import STACK_BASES, STACKED, join_params
 
@@ -106,6 +106,9 @@ class TuningResult:
     n_pruned: int
     seconds: float
     study_name: str
+    #: The best trial's inner out-of-fold calibration margins, one per row, when this run
+    #: computed them (see ``fit_risk_model(inner_margins=...)``); None otherwise.
+    inner_margins: np.ndarray | None = None
 
 
 def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, trials: int,
@@ -138,15 +141,19 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
         pre = make_preprocessor(list(features), decision_point, pre_kind).fit(table.iloc[tr], y[tr])
         prepared.append((pre.transform(table.iloc[tr]), y[tr], pre.transform(table.iloc[va]), y[va]))
     fit_predict = _fold_fitter(kind, prepared, seed)
+    margins: dict[int, list] = {}  # trial number -> its folds' calibration margins
 
     def objective(trial: optuna.Trial) -> float:
         params = suggest_params(trial, kind)
-        losses = []
+        losses, fold_margins = [], []
         for step, (X_tr, y_tr, X_va, y_va) in enumerate(prepared):
-            losses.append(log_loss(y_va, fit_predict(step, make_classifier(kind, params, seed))))
+            p, margin = fit_predict(step, make_classifier(kind, params, seed))
+            losses.append(log_loss(y_va, p))
+            fold_margins.append(margin)
             trial.report(float(np.mean(losses)), step)
             if trial.should_prune():
                 raise optuna.TrialPruned()
+        margins[trial.number] = fold_margins
         return float(np.mean(losses))
 
     name = study_name or f"{kind}-{seed}"
@@ -158,11 +165,18 @@ def tune(table: pd.DataFrame, y, *, features, decision_point: str, kind: str, tr
     start = time.perf_counter()
     # callbacks: e.g. a progress bar advanced after each trial (Optuna's own callback protocol)
     study.optimize(objective, n_trials=int(trials), gc_after_trial=False, callbacks=callbacks)
-    return study_result(study, time.perf_counter() - start)
+    result = study_result(study, time.perf_counter() - start)
+    best = margins.get(study.best_trial.number)  # absent when the best trial is from an earlier run
+    if best is not None:
+        result.inner_margins = np.empty(len(y), dtype=best[0].dtype)
+        for (_, va), margin in zip(folds, best):
+            result.inner_margins[va] = margin
+    return result
 
 
 def _fold_fitter(kind: str, prepared, seed: int):
-    """``fit_predict(fold, clf)``: ``clf`` fitted on inner fold ``fold``, its probabilities on the fold's held-out rows.
+    """``fit_predict(fold, clf)``: ``clf`` fitted on inner fold ``fold``; on the fold's held-out rows, its
+    probabilities of class 1 and its calibration margins (as ``fit_risk_model`` computes them).
 
     XGBoost fits every trial on one matrix per fold built once
     (:class:`~rairpredict.models._xgb.TrainingMatrix`: the same booster as ``fit``); others fit as usual.
@@ -172,8 +186,19 @@ def _fold_fitter(kind: str, prepared, seed: int):
 
         template = make_classifier(kind, {}, seed)
         matrices = [TrainingMatrix(X_tr, y_tr, template) for X_tr, y_tr, _, _ in prepared]
-        return lambda fold, clf: matrices[fold].fit_predict(clf, prepared[fold][2])
-    return lambda fold, clf: clf.fit(prepared[fold][0], prepared[fold][1]).predict_proba(prepared[fold][2])[:, 1]
+
+        def boosted(fold, clf):
+            p = matrices[fold].fit_predict(clf, prepared[fold][2])
+            return p, proba_margin(p)
+        return boosted
+
+    def plain(fold, clf):
+        X_tr, y_tr, X_va, _ = prepared[fold]
+        clf.fit(X_tr, y_tr)
+        p = clf.predict_proba(X_va)[:, 1]
+        return p, (getattr(clf, calibration_method(kind))(X_va) if calibration_method(kind) != "predict_proba"
+                   else proba_margin(p))
+    return plain
 
 
 def log_loss(y, p) -> float:

@@ -67,15 +67,16 @@ class CVPredictions:
 
 def _one_fold(table, y, tr, te, cfg, kind, trials, seed, groups=None):
     start = time.perf_counter()
-    params, tuning_s = {}, 0.0
+    params, tuning_s, margins = {}, 0.0, None
     if trials > 0:
         res = tune(table.iloc[tr], y[tr], features=cfg.features, decision_point=cfg.decision_point,
                    kind=kind, trials=trials, inner_folds=cfg.validation["inner_folds"], seed=seed,
                    groups=_sub(groups, tr))
-        params, tuning_s = res.best_params, res.seconds
+        params, tuning_s, margins = res.best_params, res.seconds, res.inner_margins
     model = fit_risk_model(table.iloc[tr], y[tr], features=list(cfg.features),
                            decision_point=cfg.decision_point, kind=kind, params=params, seed=seed,
-                           inner_folds=cfg.validation["inner_folds"], groups=_sub(groups, tr))
+                           inner_folds=cfg.validation["inner_folds"], groups=_sub(groups, tr),
+                           inner_margins=margins)
     p = model.predict_risk(table.iloc[te])
     return te, p, {**params, "calibration": model.calibration.method}, tuning_s, time.perf_counter() - start
 

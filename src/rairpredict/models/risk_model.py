@@ -307,19 +307,34 @@ class RiskModel:
         return model
 
 
+def proba_margin(p) -> np.ndarray:
+    """Calibration margin of a classifier without a decision function: logit of P(class 1), clipped at 1e-7."""
+    from scipy.special import logit
+
+    return logit(np.clip(p, 1e-7, 1 - 1e-7))
+
+
+def calibration_method(kind: str) -> str:
+    """The classifier method whose inner out-of-fold output is calibrated (``proba_margin`` of it if a probability)."""
+    return "decision_function" if kind == "logistic" else "predict_proba"
+
+
 def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_point: str,
                    kind: str, params: dict | None = None, seed: int = 0,
                    calibration_methods=("sigmoid", "isotonic"), inner_folds: int = 3,
                    target: str = "", label: str = "", bands=(0.05, 0.15),
                    band_names=("low", "intermediate", "high"), threshold: float = 0.5,
-                   groups=None) -> RiskModel:
+                   groups=None, inner_margins=None) -> RiskModel:
     """Fit preprocessing + classifier on ``table`` and calibrate on inner out-of-fold margins.
 
     Everything is learned from ``table`` only: call it on a training fold to
     keep validation honest. ``groups`` (patient per row) keeps each patient's
-    courses in one calibration fold.
+    courses in one calibration fold. ``inner_margins``: those out-of-fold
+    margins already computed with these very ``params`` on the same inner folds
+    (what :func:`rairpredict.experiment.tuning.tune` returns with its best
+    parameters, same ``seed``, ``inner_folds`` and ``groups``): the calibration
+    then skips refitting the folds, with the same numbers (tests/models/test_inner_margins.py).
     """
-    from scipy.special import logit
     from sklearn.base import clone
     from sklearn.model_selection import cross_val_predict
     from sklearn.pipeline import Pipeline
@@ -348,10 +363,14 @@ def fit_risk_model(table: pd.DataFrame, y, *, features: list[str], decision_poin
                        if calibration_methods else Calibration("none"))
         losses = {}
     elif n_splits >= 2 and calibration_methods:
-        cv = stratified_folds(y, n_splits, seed=seed, groups=groups)
-        method = "decision_function" if kind == "logistic" else "predict_proba"
-        oof = cross_val_predict(clone(pipeline), table, y, cv=cv, method=method)
-        oof_margin = oof if oof.ndim == 1 else logit(np.clip(oof[:, 1], 1e-7, 1 - 1e-7))
+        if inner_margins is not None and pos_weight == 1.0:  # (tuning never weights the classes)
+            oof_margin = np.asarray(inner_margins)
+            if oof_margin.shape != y.shape:
+                raise ValueError(f"inner_margins has shape {oof_margin.shape}, expected {y.shape}")
+        else:
+            cv = stratified_folds(y, n_splits, seed=seed, groups=groups)
+            oof = cross_val_predict(clone(pipeline), table, y, cv=cv, method=calibration_method(kind))
+            oof_margin = oof if oof.ndim == 1 else proba_margin(oof[:, 1])
         pipeline.fit(table, y)
         calibration, losses = fit_calibration(oof_margin, y, tuple(calibration_methods), seed, groups)
     else:

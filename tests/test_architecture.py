@@ -15,6 +15,7 @@ PACKAGE = Path(rairpredict.__file__).parent
 #: Layer of every top-level module; a module may import strictly lower layers only.
 LAYERS = {
     "__init__": 0, "errors": 0, "reference": 0, "resources": 0, "configfile": 0,
+    "_workers": 0,  # joblib worker processes that leave Ctrl-C to the caller (training and evaluation)
     "cohort": 1,
     "simulation": 2.5,  # a producer of canonical tables; times its events with the label definitions
 

@@ -61,7 +61,34 @@ def _marked_processes(marker: str) -> list[int]:
     return found
 
 
+class _ProcessScan:
+    """The live processes a test started with ``marker`` in their environment (CLI, workers, servers)."""
+
+    __call__ = staticmethod(_marked_processes)
+
+    def left_after(self, marker: str, timeout: float) -> list[int]:
+        """Wait up to ``timeout`` seconds for them to end; the pids still alive then."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self(marker)
+
+    def end(self, child, marker: str) -> None:
+        """Never leave a test's processes behind, whatever failed: the child, then every marked process."""
+        import os
+        import signal
+
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for pid in self(marker):
+            os.kill(pid, signal.SIGKILL)
+
+
 @pytest.fixture
 def marked_processes():
-    """``scan(marker)``: pids of the live processes a test started with ``marker`` in their environment."""
-    return _marked_processes
+    """``scan(marker)``: pids of the live processes a test started with ``marker`` in their environment;
+    ``scan.left_after(marker, timeout)`` and ``scan.end(child, marker)`` (see :class:`_ProcessScan`)."""
+    return _ProcessScan()

@@ -36,16 +36,9 @@ def test_ctrl_c_during_training_prints_one_line_and_leaves_no_worker(marked_proc
         time.sleep(after)
         os.killpg(child.pid, signal.SIGINT)
         _, err = child.communicate(timeout=60)
-        deadline = time.monotonic() + 15
-        while _marked(marker) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        left = _marked(marker)
+        left = _marked.left_after(marker, 15)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        for pid in _marked(marker):
-            os.kill(pid, signal.SIGKILL)
+        _marked.end(child, marker)
     assert child.returncode == 130, err[-1500:]
     assert "Traceback" not in err and "KeyboardInterrupt" not in err and "failed" not in err, err[-1500:]
     assert err.strip().splitlines()[-1] == "rairpredict train: interrupted", err[-800:]

@@ -66,16 +66,9 @@ def _run_and_signal(_marked, model_path, src, tmp_path, how: str, attempt: int):
         start = time.monotonic()
         code = child.wait(timeout=30)
         stopped = time.monotonic() - start
-        deadline = time.monotonic() + 15
-        while _marked(marker) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        left = _marked(marker)
+        left = _marked.left_after(marker, 15)
     finally:
-        if child.poll() is None:
-            child.kill()
-            child.wait()
-        for pid in _marked(marker):  # never leave a test's processes behind, whatever failed
-            os.kill(pid, signal.SIGKILL)
+        _marked.end(child, marker)
     err = child.stderr.read().decode()
     temps = sorted(os.listdir(tmp_dir))
     shutil.rmtree(tmp_dir, ignore_errors=True)

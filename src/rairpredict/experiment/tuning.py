@@ -192,12 +192,13 @@ def _fold_fitter(kind: str, prepared, seed: int):
             return p, proba_margin(p)
         return boosted
 
+    method = calibration_method(kind)
+
     def plain(fold, clf):
         X_tr, y_tr, X_va, _ = prepared[fold]
         clf.fit(X_tr, y_tr)
         p = clf.predict_proba(X_va)[:, 1]
-        return p, (getattr(clf, calibration_method(kind))(X_va) if calibration_method(kind) != "predict_proba"
-                   else proba_margin(p))
+        return p, proba_margin(p) if method == "predict_proba" else getattr(clf, method)(X_va)
     return plain
 
 

@@ -224,15 +224,13 @@ def _start_server(ctx, preload) -> None:
     # fork and exec, and stays on in the server and in the workers it forks (the caller
     # handles Ctrl-C and stops them). Blocked here in this thread only, for the spawn: a
     # Ctrl-C meanwhile is held pending and raised in the caller as soon as it is unblocked.
-    mask = getattr(signal, "pthread_sigmask", None)
-    if mask is not None:
-        mask(signal.SIG_BLOCK, {signal.SIGINT})
+    # (forkserver exists on POSIX only, where pthread_sigmask does too)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         forkserver.ensure_running()
     finally:
         os.environ.pop(_SERVER_TMP, None)
-        if mask is not None:
-            mask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 _LIBC: list = []
@@ -310,12 +308,12 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=(), worker_context
     _start_server(ctx, [__name__, fn.__module__, *preload])
     import os
 
-    pool: list = []  # [executor, starter thread] once the workers are being started
+    executor = starter = None  # set once the workers are being started
     pending: deque = deque()
     pings: list = []
     failed: list = []
 
-    def start_workers(executor):
+    def start_workers():
         # One no-op per worker: the pool starts them (it spawns on submit), and the first one
         # done says a worker is ready for real work. In a thread: a submit that spawns waits
         # until the server has imported the scoring stack.
@@ -325,12 +323,11 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=(), worker_context
             failed.append(exc)  # raised by the caller if it needs the workers, never printed here
 
     def launch(shipped):
+        nonlocal executor, starter
         executor = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
                                        initargs=(fn, shipped, threads, os.getpid()))
-        pool.append(executor)
-        starter = threading.Thread(target=start_workers, args=(executor,), name="start-workers", daemon=True)
+        starter = threading.Thread(target=start_workers, name="start-workers", daemon=True)
         starter.start()
-        pool.append(starter)
 
     helping = HELP_WHILE_STARTING
     if not (helping and worker_context is not None):
@@ -340,18 +337,17 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=(), worker_context
     try:
         helped = False
         for item in items:
-            started = started or (len(pool) == 2 and not pool[1].is_alive() and any(p.done() for p in pings))
+            started = started or (starter is not None and not starter.is_alive() and any(p.done() for p in pings))
             if not started:  # nothing submitted yet, so this result is next in order
                 helped = True
                 result = fn(context, item)
-                if not pool:  # after the first item: its warm caches go to the workers
+                if executor is None:  # after the first item: its warm caches go to the workers
                     launch(worker_context(context))
                 yield result
                 continue
             if helped:
                 helped = False
                 trim_heap()
-            executor, starter = pool
             starter.join()
             if failed:
                 raise failed[0]
@@ -362,8 +358,7 @@ def ordered_map(fn, context, items, *, jobs: int = 1, preload=(), worker_context
             yield _unwrap(pending.popleft().result())
         finished = True
     finally:
-        if pool:
-            executor, starter = pool
+        if executor is not None:
             starter.join()  # (the pool's processes are all known only once it is done)
             if finished and started:
                 executor.shutdown(wait=True)
